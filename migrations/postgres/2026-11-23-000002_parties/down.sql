@@ -1,0 +1,10 @@
+DROP TABLE stations;
+DROP TABLE contractor_bars;
+DROP TABLE contractor_violations;
+DROP TABLE contractors;
+DROP TABLE purchasers;
+DROP TABLE negative_list;
+DROP TABLE catalog_items;
+DROP TABLE target_groups;
+DROP TABLE catalog_domains;
+DROP TABLE regions;

@@ -1,0 +1,9 @@
+DROP TABLE contractor_marks;
+DROP TABLE evaluation_scores;
+DROP TABLE evaluation_assignments;
+DROP TABLE performance_evaluations;
+DROP TABLE supervisions;
+DROP TABLE report_counts;
+DROP TABLE service_reports;
+DROP TABLE payments;
+DROP TABLE contracts;

@@ -1,0 +1,13 @@
+DROP TABLE challenges;
+DROP TABLE awards;
+DROP TABLE bid_scores;
+DROP TABLE panel_members;
+DROP TABLE bids;
+DROP TABLE documents;
+DROP TABLE tender_invitations;
+DROP TABLE tender_criteria;
+DROP TABLE tenders;
+DROP TABLE notices;
+DROP TABLE project_targets;
+DROP TABLE projects;
+DROP TABLE budgets;

@@ -1,0 +1,323 @@
+//! Database access: one [`AnyConnection`] type over bundled SQLite and PostgreSQL, an r2d2 pool
+//! whose manager picks the backend from the URL scheme, embedded migrations for both dialects,
+//! and the helpers every service uses ([`Db::run`], [`write_tx`]).
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::{AppError, AppResult};
+
+/// Migrations for SQLite.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// Migrations for PostgreSQL.
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// The derive generates undocumented public helper types; they live in this module.
+#[allow(missing_docs)]
+mod multi {
+    use diesel::pg::PgConnection;
+    use diesel::sqlite::SqliteConnection;
+
+    /// A connection to either backend. Services take `&mut AnyConnection`.
+    #[derive(diesel::MultiConnection)]
+    pub enum AnyConnection {
+        /// PostgreSQL (production).
+        Postgresql(PgConnection),
+        /// SQLite (embedded default). Kept last, as diesel's multi-connection requires.
+        Sqlite(SqliteConnection),
+    }
+}
+pub use multi::AnyConnection;
+
+/// Which backend a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// PostgreSQL.
+    Postgres,
+    /// SQLite.
+    Sqlite,
+}
+
+impl Backend {
+    /// `postgres://` and `postgresql://` are PostgreSQL; anything else is an SQLite path.
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// Strips an optional `sqlite://` or `sqlite:` prefix.
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// Opens one connection, choosing the backend from the URL, and prepares it (SQLite pragmas).
+pub fn establish(url: &str) -> ConnectionResult<AnyConnection> {
+    match Backend::of_url(url) {
+        Backend::Postgres => PgConnection::establish(url).map(AnyConnection::Postgresql),
+        Backend::Sqlite => {
+            let path = sqlite_path(url);
+            if let Some(parent) = std::path::Path::new(path).parent()
+                && !parent.as_os_str().is_empty()
+                && path != ":memory:"
+            {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    ConnectionError::BadConnection(format!(
+                        "cannot create directory {}: {e}",
+                        parent.display()
+                    ))
+                })?;
+            }
+            let mut conn = SqliteConnection::establish(path)?;
+            conn.batch_execute(
+                "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
+                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+            )
+            .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(AnyConnection::Sqlite(conn))
+        }
+    }
+}
+
+/// r2d2 manager that connects by URL scheme, so a wrong PostgreSQL password fails at once
+/// with the server's own message (the derived `establish` would try each backend in turn).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: String,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<AnyConnection, ConnectionError> {
+        establish(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectionError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        <AnyConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+/// The connection pool, shared by requests and jobs.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl Db {
+    /// Connects the pool; the first connection is made at once so that a bad URL or
+    /// password is reported immediately with the server's error.
+    pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> anyhow::Result<Db> {
+        let backend = Backend::of_url(url);
+        // Fail fast with the real error rather than r2d2's timeout.
+        establish(url).map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(timeout)
+            .build(ConnectionManager {
+                url: url.to_owned(),
+            })
+            .map_err(|e| anyhow::anyhow!("cannot build the connection pool: {e}"))?;
+        Ok(Db { pool, backend })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A pooled connection, for blocking contexts (CLI, jobs inside `spawn_blocking`).
+    pub fn get(&self) -> AppResult<r2d2::PooledConnection<ConnectionManager>> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs blocking database work on the blocking thread pool.
+    pub async fn run<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Runs pending migrations for this backend.
+    pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
+        let mut conn = self.pool.get()?;
+        run_migrations(&mut conn)
+    }
+}
+
+/// Applies pending migrations on one connection; returns the versions applied.
+pub fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// Runs `work` in a write transaction. On SQLite the transaction begins `IMMEDIATE`, taking
+/// the write lock up front so that two writers queue on `busy_timeout` instead of failing
+/// when a read lock would have to be upgraded; on PostgreSQL it is an ordinary transaction.
+/// Nested calls become savepoints.
+pub fn write_tx<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let outermost_sqlite = match conn {
+        AnyConnection::Sqlite(inner) => {
+            let depth = AnsiTransactionManager::transaction_manager_status_mut(inner)
+                .transaction_depth()
+                .map_err(E::from)?;
+            depth.is_none()
+        }
+        AnyConnection::Postgresql(_) => false,
+    };
+    if !outermost_sqlite {
+        return conn.transaction(work);
+    }
+    if let AnyConnection::Sqlite(inner) = conn {
+        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    }
+    match work(conn) {
+        Ok(value) => {
+            <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The caller's error is the one worth reporting; a failed rollback marks the
+            // connection broken and r2d2 discards it.
+            let _ = <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
+            Err(error)
+        }
+    }
+}
+
+/// `true` when the error is a unique-constraint violation (on either backend).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_follows_the_url_scheme() {
+        assert_eq!(Backend::of_url("postgres://u@h/db"), Backend::Postgres);
+        assert_eq!(Backend::of_url("postgresql://u@h/db"), Backend::Postgres);
+        assert_eq!(Backend::of_url("sqlite://./data/x.db"), Backend::Sqlite);
+        assert_eq!(Backend::of_url("./data/x.db"), Backend::Sqlite);
+        assert_eq!(sqlite_path("sqlite://./data/x.db"), "./data/x.db");
+        assert_eq!(sqlite_path("sqlite:x.db"), "x.db");
+        assert_eq!(sqlite_path("/tmp/x.db"), "/tmp/x.db");
+    }
+
+    #[test]
+    fn wrong_postgres_credentials_fail_at_once_with_the_server_error() {
+        // The local server trusts every password, so an unknown role stands in for a wrong
+        // password: either way the server refuses and its own message must come through.
+        let started = std::time::Instant::now();
+        let result = Db::connect(
+            "postgres://sixnorms_no_such_role:wrong@127.0.0.1:5432/postgres",
+            1,
+            Duration::from_secs(30),
+        );
+        let message = format!("{:#}", result.expect_err("must fail"));
+        assert!(
+            message.contains("cannot connect to the database"),
+            "{message}"
+        );
+        assert!(
+            message.contains("sixnorms_no_such_role"),
+            "server error expected: {message}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn sqlite_write_tx_commits_and_rolls_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        let db = Db::connect(&url, 2, Duration::from_secs(5)).expect("connect");
+        db.migrate().expect("migrate");
+        let mut conn = db.get().expect("conn");
+        let count = |conn: &mut AnyConnection| -> i64 {
+            schema::login_attempts::table
+                .count()
+                .get_result(conn)
+                .expect("count")
+        };
+        let insert = |conn: &mut AnyConnection| {
+            diesel::insert_into(schema::login_attempts::table)
+                .values((
+                    schema::login_attempts::username.eq("a"),
+                    schema::login_attempts::attempted_at
+                        .eq(chrono::DateTime::UNIX_EPOCH.naive_utc()),
+                    schema::login_attempts::succeeded.eq(false),
+                ))
+                .execute(conn)
+        };
+        write_tx(&mut conn, |c| insert(c).map(|_| ())).expect("commit");
+        assert_eq!(count(&mut conn), 1);
+        let failed: Result<(), diesel::result::Error> = write_tx(&mut conn, |c| {
+            insert(c)?;
+            Err(diesel::result::Error::RollbackTransaction)
+        });
+        assert!(failed.is_err());
+        assert_eq!(count(&mut conn), 1, "rolled back");
+        // Nested: the inner failure rolls back only its savepoint.
+        write_tx(&mut conn, |c| {
+            insert(c)?;
+            let _: Result<(), diesel::result::Error> = write_tx(c, |c2| {
+                insert(c2)?;
+                Err(diesel::result::Error::RollbackTransaction)
+            });
+            Ok::<(), diesel::result::Error>(())
+        })
+        .expect("outer commits");
+        assert_eq!(count(&mut conn), 2);
+    }
+}

@@ -1,0 +1,800 @@
+//! Open Contracting Data Standard 1.1 output (issue 6 point 4, `docs/OCDS.md`).
+//!
+//! Every public project is one contracting process with `ocid` = the configured prefix and
+//! the project number. Each step that happened becomes one release, dated at the step's time,
+//! with a stable id (`{ocid}-{step}-{row id}`): planning, tender (and its opening, failure or
+//! cancellation), award (and its cancellation after an upheld challenge), contract (drafted,
+//! signed, terminated or completed) and one implementation release per paid installment.
+//! [`compile`] merges a process's releases into its compiled release.
+//!
+//! Privacy (issue 6 point 5): parties carry only organization data; an individual
+//! contractor's resident ID number appears only masked ([`mask_resident_id`]), contact
+//! details never.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde_json::{Map, Value, json};
+
+use crate::config::OcdsSettings;
+use crate::db::AnyConnection;
+use crate::db::schema::{
+    awards, bids, challenges, contractors, contracts, notices, payments, projects, purchasers,
+    tenders,
+};
+use crate::domain::ids::mask_resident_id;
+use crate::domain::money::from_fen;
+use crate::error::AppResult;
+use crate::procurement::rules::ProcurementRules;
+
+/// The OCDS version every package declares.
+pub const VERSION: &str = "1.1";
+
+/// The identifier scheme of a 统一社会信用代码 (see `docs/OCDS.md`).
+pub const USCC_SCHEME: &str = "CN-USCC";
+
+/// The identifier scheme of an individual's masked resident ID number.
+pub const MASKED_RID_SCHEME: &str = "X-CN-RID-MASKED";
+
+/// How many ids one `IN (…)` query carries.
+const CHUNK: usize = 500;
+
+type ProjectRow = (
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    NaiveDateTime,
+    NaiveDateTime,
+);
+type TenderRow = (
+    i64,
+    i64,
+    NaiveDateTime,
+    i64,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    i32,
+);
+type BidRow = (i64, i64, i64, String);
+type AwardRow = (i64, i64, i64, i64, i64, NaiveDateTime, bool);
+type ChallengeRow = (i64, String, Option<NaiveDateTime>);
+type ContractRow = (
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    NaiveDate,
+    NaiveDate,
+    String,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    NaiveDateTime,
+);
+type PaymentRow = (i64, i64, String, i64, Option<i64>, Option<NaiveDateTime>);
+type NoticeRef = (Option<i64>, String, NaiveDateTime);
+
+/// A party's public data: (name, uscc, masked resident ID number).
+type PartyRow = (String, Option<String>, Option<String>);
+
+/// Everything the releases of some projects are built from.
+#[derive(Default)]
+pub struct OcdsData {
+    projects: Vec<ProjectRow>,
+    tenders: Vec<TenderRow>,
+    bids: Vec<BidRow>,
+    awards: Vec<AwardRow>,
+    challenges: Vec<ChallengeRow>,
+    contracts: Vec<ContractRow>,
+    payments: Vec<PaymentRow>,
+    notices: Vec<NoticeRef>,
+    purchasers: HashMap<i64, PartyRow>,
+    contractors: HashMap<i64, PartyRow>,
+}
+
+/// Whether a project is public: past its draft, and not a draft cancelled before anything
+/// about it was published.
+fn is_public(status: &str, has_notice: bool) -> bool {
+    status != "draft" && (status != "cancelled" || has_notice)
+}
+
+/// The id of the public project whose ocid is `ocid`, if any.
+pub fn project_of_ocid(
+    conn: &mut AnyConnection,
+    settings: &OcdsSettings,
+    ocid: &str,
+) -> AppResult<Option<i64>> {
+    let Some(number) = ocid.strip_prefix(&settings.ocid_prefix) else {
+        return Ok(None);
+    };
+    let found: Option<(i64, String)> = projects::table
+        .filter(projects::number.eq(number))
+        .select((projects::id, projects::status))
+        .first(conn)
+        .optional()?;
+    let Some((id, status)) = found else {
+        return Ok(None);
+    };
+    let notices: i64 = notices::table
+        .filter(notices::project_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok(is_public(&status, notices > 0).then_some(id))
+}
+
+/// Loads the data of one project (`Some(id)`) or of every project (`None`).
+pub fn load(conn: &mut AnyConnection, project: Option<i64>) -> AppResult<OcdsData> {
+    let mut data = OcdsData::default();
+    let mut q = projects::table
+        .select((
+            projects::id,
+            projects::number,
+            projects::purchaser_id,
+            projects::title,
+            projects::summary,
+            projects::budget_fen,
+            projects::method,
+            projects::status,
+            projects::created_at,
+            projects::updated_at,
+        ))
+        .order(projects::id)
+        .into_boxed();
+    if let Some(id) = project {
+        q = q.filter(projects::id.eq(id));
+    }
+    let all: Vec<ProjectRow> = q.load(conn)?;
+    let mut nq = notices::table
+        .filter(notices::project_id.is_not_null())
+        .select((notices::project_id, notices::kind, notices::published_at))
+        .order((notices::published_at, notices::id))
+        .into_boxed();
+    if let Some(id) = project {
+        nq = nq.filter(notices::project_id.eq(id));
+    }
+    data.notices = nq.load(conn)?;
+    let noticed: HashSet<i64> = data.notices.iter().filter_map(|n| n.0).collect();
+    data.projects = all
+        .into_iter()
+        .filter(|p| is_public(&p.7, noticed.contains(&p.0)))
+        .collect();
+    let public: HashSet<i64> = data.projects.iter().map(|p| p.0).collect();
+
+    let mut tq = tenders::table
+        .select((
+            tenders::id,
+            tenders::project_id,
+            tenders::bid_deadline,
+            tenders::max_price_fen,
+            tenders::published_at,
+            tenders::opened_at,
+            tenders::round,
+        ))
+        .order(tenders::id)
+        .into_boxed();
+    let mut bq = bids::table
+        .select((bids::id, bids::tender_id, bids::contractor_id, bids::status))
+        .order(bids::id)
+        .into_boxed();
+    let mut aq = awards::table
+        .select((
+            awards::id,
+            awards::project_id,
+            awards::bid_id,
+            awards::contractor_id,
+            awards::price_fen,
+            awards::decided_at,
+            awards::active,
+        ))
+        .order(awards::id)
+        .into_boxed();
+    let mut cq = challenges::table
+        .select((
+            challenges::award_id,
+            challenges::status,
+            challenges::answered_at,
+        ))
+        .order(challenges::id)
+        .into_boxed();
+    let mut kq = contracts::table
+        .select((
+            contracts::id,
+            contracts::project_id,
+            contracts::award_id,
+            contracts::contractor_id,
+            contracts::number,
+            contracts::subject,
+            contracts::amount_fen,
+            contracts::service_start,
+            contracts::service_end,
+            contracts::status,
+            contracts::created_at,
+            contracts::activated_at,
+            contracts::terminated_at,
+            contracts::updated_at,
+        ))
+        .order(contracts::id)
+        .into_boxed();
+    if let Some(id) = project {
+        tq = tq.filter(tenders::project_id.eq(id));
+        bq = bq.filter(bids::project_id.eq(id));
+        aq = aq.filter(awards::project_id.eq(id));
+        cq = cq.filter(challenges::project_id.eq(id));
+        kq = kq.filter(contracts::project_id.eq(id));
+    }
+    data.tenders = tq.load(conn)?;
+    data.bids = bq.load(conn)?;
+    data.awards = aq.load(conn)?;
+    data.challenges = cq.load(conn)?;
+    data.contracts = kq.load(conn)?;
+    data.contracts.retain(|k| public.contains(&k.1));
+    let contract_ids: Vec<i64> = data.contracts.iter().map(|k| k.0).collect();
+    for chunk in contract_ids.chunks(CHUNK) {
+        let rows: Vec<PaymentRow> = payments::table
+            .filter(payments::contract_id.eq_any(chunk))
+            .filter(payments::status.eq("paid"))
+            .select((
+                payments::id,
+                payments::contract_id,
+                payments::name,
+                payments::amount_fen,
+                payments::payable_fen,
+                payments::paid_at,
+            ))
+            .order(payments::id)
+            .load(conn)?;
+        data.payments.extend(rows);
+    }
+
+    let purchaser_ids: BTreeSet<i64> = data.projects.iter().map(|p| p.2).collect();
+    let purchaser_ids: Vec<i64> = purchaser_ids.into_iter().collect();
+    for chunk in purchaser_ids.chunks(CHUNK) {
+        let rows: Vec<(i64, String, String)> = purchasers::table
+            .filter(purchasers::id.eq_any(chunk))
+            .select((purchasers::id, purchasers::name, purchasers::uscc))
+            .load(conn)?;
+        for (id, name, uscc) in rows {
+            data.purchasers.insert(id, (name, Some(uscc), None));
+        }
+    }
+    let contractor_ids: BTreeSet<i64> = data
+        .bids
+        .iter()
+        .map(|b| b.2)
+        .chain(data.awards.iter().map(|a| a.3))
+        .chain(data.contracts.iter().map(|k| k.3))
+        .collect();
+    let contractor_ids: Vec<i64> = contractor_ids.into_iter().collect();
+    for chunk in contractor_ids.chunks(CHUNK) {
+        let rows: Vec<(i64, String, Option<String>, Option<String>)> = contractors::table
+            .filter(contractors::id.eq_any(chunk))
+            .select((
+                contractors::id,
+                contractors::name,
+                contractors::uscc,
+                contractors::id_number,
+            ))
+            .load(conn)?;
+        for (id, name, uscc, id_number) in rows {
+            // Only the masked form ever leaves this module.
+            let masked = id_number.as_deref().map(mask_resident_id);
+            data.contractors.insert(id, (name, uscc, masked));
+        }
+    }
+    Ok(data)
+}
+
+/// One release, with its sort keys.
+#[derive(Debug, Clone)]
+pub struct Release {
+    /// The process's ocid.
+    pub ocid: String,
+    /// The release id.
+    pub id: String,
+    /// The step's time (UTC).
+    pub date: NaiveDateTime,
+    /// The release as JSON.
+    pub json: Value,
+}
+
+/// Who a party is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum PartyKey {
+    Purchaser(i64),
+    Contractor(i64),
+}
+
+/// A release being built: its body and the party roles it reveals.
+struct Draft {
+    id: String,
+    date: NaiveDateTime,
+    tag: &'static str,
+    body: Map<String, Value>,
+    roles: Vec<(PartyKey, &'static str)>,
+}
+
+/// An OCDS amount: `{"amount": <number>, "currency": "CNY"}` from 分.
+pub fn money(fen: i64) -> Value {
+    let number = serde_json::from_str::<Value>(&from_fen(fen).to_string()).unwrap_or(Value::Null);
+    json!({"amount": number, "currency": "CNY"})
+}
+
+/// An RFC 3339 time.
+fn time(t: NaiveDateTime) -> Value {
+    Value::String(crate::clock::rfc3339(t))
+}
+
+/// The start (00:00) of a Shanghai calendar day, RFC 3339.
+fn day_start(d: NaiveDate) -> Value {
+    Value::String(format!("{d}T00:00:00+08:00"))
+}
+
+/// The end (23:59:59) of a Shanghai calendar day, RFC 3339.
+fn day_end(d: NaiveDate) -> Value {
+    Value::String(format!("{d}T23:59:59+08:00"))
+}
+
+/// The OCDS `procurementMethod` of one of our methods (`docs/OCDS.md`).
+pub fn procurement_method(method: &str) -> &'static str {
+    match method {
+        "open_tender" => "open",
+        "invited_tender" => "selective",
+        "single_source" => "direct",
+        // competitive_negotiation, competitive_consultation, inquiry: the purchaser picks
+        // the suppliers it asks.
+        _ => "limited",
+    }
+}
+
+/// The OCDS `contractStatus` of one of our contract statuses (`docs/OCDS.md`).
+pub fn contract_status(status: &str) -> &'static str {
+    match status {
+        "draft" => "pending",
+        "active" => "active",
+        // terminated early, or completed: either way no longer in force.
+        _ => "terminated",
+    }
+}
+
+impl OcdsData {
+    fn party(&self, key: PartyKey) -> Option<(String, &PartyRow)> {
+        match key {
+            PartyKey::Purchaser(id) => self.purchasers.get(&id).map(|p| (party_id(key, p), p)),
+            PartyKey::Contractor(id) => self.contractors.get(&id).map(|p| (party_id(key, p), p)),
+        }
+    }
+
+    /// `{id, name}` of a party.
+    fn reference(&self, key: PartyKey) -> Value {
+        match self.party(key) {
+            Some((id, p)) => json!({"id": id, "name": p.0}),
+            None => json!({"id": party_id(key, &(String::new(), None, None))}),
+        }
+    }
+
+    /// Every release of every loaded project, ordered by date (then project, then step).
+    pub fn releases(&self, settings: &OcdsSettings, rules: &ProcurementRules) -> Vec<Release> {
+        let mut out = Vec::new();
+        for p in &self.projects {
+            out.extend(self.project_releases(p, settings, rules));
+        }
+        // Stable: equal times keep each project's step order (a tender before its award).
+        out.sort_by_key(|r| r.date);
+        out
+    }
+
+    fn project_releases(
+        &self,
+        p: &ProjectRow,
+        settings: &OcdsSettings,
+        rules: &ProcurementRules,
+    ) -> Vec<Release> {
+        let (project_id, number, purchaser_id, title, summary, budget_fen, method, status) =
+            (p.0, &p.1, p.2, &p.3, &p.4, p.5, &p.6, &p.7);
+        let ocid = format!("{}{}", settings.ocid_prefix, number);
+        let buyer = PartyKey::Purchaser(purchaser_id);
+        let notices: Vec<&NoticeRef> = self
+            .notices
+            .iter()
+            .filter(|n| n.0 == Some(project_id))
+            .collect();
+        let mut drafts = Vec::new();
+
+        // Planning.
+        let planned = notices
+            .iter()
+            .find(|n| n.1 == "intention")
+            .map_or(p.8, |n| n.2);
+        let mut body = Map::new();
+        body.insert(
+            "planning".into(),
+            json!({"budget": {"id": format!("{project_id}"), "description": summary,
+                "amount": money(budget_fen), "projectID": number, "project": title}}),
+        );
+        drafts.push(Draft {
+            id: format!("{ocid}-planning"),
+            date: planned,
+            tag: "planning",
+            body,
+            roles: vec![(buyer, "buyer"), (buyer, "procuringEntity")],
+        });
+
+        // Tenders, one per round.
+        let rounds: Vec<&TenderRow> = self.tenders.iter().filter(|t| t.1 == project_id).collect();
+        let method_details = rules
+            .method(method)
+            .map_or_else(|| method.clone(), |m| m.label.clone());
+        let last_round = rounds.last().map(|t| t.0);
+        for t in &rounds {
+            let (tender_id, deadline, max_fen, published, opened) = (t.0, t.2, t.3, t.4, t.5);
+            let base = json!({
+                "id": tender_id.to_string(),
+                "title": title,
+                "description": summary,
+                "status": "active",
+                "procurementMethod": procurement_method(method),
+                "procurementMethodDetails": method_details,
+                "mainProcurementCategory": "services",
+                "value": money(max_fen),
+                "tenderPeriod": {"startDate": time(published), "endDate": time(deadline)},
+                "procuringEntity": self.reference(buyer),
+            });
+            drafts.push(one(
+                format!("{ocid}-tender-{tender_id}"),
+                published,
+                "tender",
+                "tender",
+                base,
+                vec![],
+            ));
+            if let Some(opened) = opened {
+                let bidders: Vec<i64> = self
+                    .bids
+                    .iter()
+                    .filter(|b| b.1 == tender_id && b.3 != "withdrawn")
+                    .map(|b| b.2)
+                    .collect();
+                let tenderers: Vec<Value> = bidders
+                    .iter()
+                    .map(|c| self.reference(PartyKey::Contractor(*c)))
+                    .collect();
+                drafts.push(one(
+                    format!("{ocid}-tender-{tender_id}-opening"),
+                    opened,
+                    "tenderUpdate",
+                    "tender",
+                    json!({"id": tender_id.to_string(), "status": "active",
+                        "numberOfTenderers": bidders.len(), "tenderers": tenderers}),
+                    bidders
+                        .iter()
+                        .map(|c| (PartyKey::Contractor(*c), "tenderer"))
+                        .collect(),
+                ));
+            }
+            let is_last = last_round == Some(tender_id);
+            if !is_last || status == "failed" {
+                let failed = notices
+                    .iter()
+                    .find(|n| n.1 == "failure" && n.2 >= published)
+                    .map_or(opened.unwrap_or(published), |n| n.2);
+                drafts.push(one(
+                    format!("{ocid}-tender-{tender_id}-unsuccessful"),
+                    failed,
+                    "tenderUpdate",
+                    "tender",
+                    json!({"id": tender_id.to_string(), "status": "unsuccessful"}),
+                    vec![],
+                ));
+            } else if status == "cancelled" {
+                drafts.push(one(
+                    format!("{ocid}-tender-{tender_id}-cancelled"),
+                    p.9.max(published),
+                    "tenderCancellation",
+                    "tender",
+                    json!({"id": tender_id.to_string(), "status": "cancelled"}),
+                    vec![],
+                ));
+            }
+        }
+
+        // Awards.
+        for a in self.awards.iter().filter(|a| a.1 == project_id) {
+            let (award_id, bid_id, contractor_id, price_fen, decided, active) =
+                (a.0, a.2, a.3, a.4, a.5, a.6);
+            let supplier = PartyKey::Contractor(contractor_id);
+            let tender_id = self
+                .bids
+                .iter()
+                .find(|b| b.0 == bid_id)
+                .map(|b| b.1.to_string());
+            let mut body = Map::new();
+            body.insert(
+                "awards".into(),
+                json!([{"id": award_id.to_string(), "title": title, "status": "active",
+                    "date": time(decided), "value": money(price_fen),
+                    "suppliers": [self.reference(supplier)]}]),
+            );
+            if let Some(tid) = &tender_id {
+                body.insert("tender".into(), json!({"id": tid, "status": "complete"}));
+            }
+            drafts.push(Draft {
+                id: format!("{ocid}-award-{award_id}"),
+                date: decided,
+                tag: "award",
+                body,
+                roles: vec![(supplier, "supplier")],
+            });
+            if !active {
+                let cancelled = self
+                    .challenges
+                    .iter()
+                    .find(|c| c.0 == award_id && c.1 == "upheld")
+                    .and_then(|c| c.2)
+                    .unwrap_or(decided)
+                    .max(decided);
+                let mut body = Map::new();
+                body.insert(
+                    "awards".into(),
+                    json!([{"id": award_id.to_string(), "status": "cancelled"}]),
+                );
+                if let Some(tid) = &tender_id {
+                    body.insert("tender".into(), json!({"id": tid, "status": "active"}));
+                }
+                drafts.push(Draft {
+                    id: format!("{ocid}-award-{award_id}-cancelled"),
+                    date: cancelled,
+                    tag: "awardCancellation",
+                    body,
+                    roles: vec![],
+                });
+            }
+        }
+
+        // Contracts and their implementation.
+        for k in self.contracts.iter().filter(|k| k.1 == project_id) {
+            let (contract_id, award_id, contractor_id, knumber, subject, amount_fen) =
+                (k.0, k.2, k.3, &k.4, &k.5, k.6);
+            let (start, end, kstatus, created, activated, terminated, updated) =
+                (k.7, k.8, &k.9, k.10, k.11, k.12, k.13);
+            let cid = contract_id.to_string();
+            drafts.push(one(
+                format!("{ocid}-contract-{contract_id}"),
+                created,
+                "contract",
+                "contracts",
+                json!([{"id": cid, "awardID": award_id.to_string(), "title": subject,
+                    "description": format!("合同编号 {knumber}"), "status": "pending",
+                    "value": money(amount_fen),
+                    "period": {"startDate": day_start(start), "endDate": day_end(end)}}]),
+                vec![],
+            ));
+            if let Some(signed) = activated {
+                drafts.push(one(
+                    format!("{ocid}-contract-{contract_id}-signed"),
+                    signed,
+                    "contractUpdate",
+                    "contracts",
+                    json!([{"id": cid, "awardID": award_id.to_string(), "status": "active",
+                        "dateSigned": time(signed)}]),
+                    vec![],
+                ));
+            }
+            if kstatus == "terminated" || kstatus == "completed" {
+                let ended = terminated
+                    .unwrap_or(updated)
+                    .max(activated.unwrap_or(created));
+                let kind = if kstatus == "terminated" {
+                    "terminated"
+                } else {
+                    "completed"
+                };
+                drafts.push(one(
+                    format!("{ocid}-contract-{contract_id}-{kind}"),
+                    ended,
+                    "contractTermination",
+                    "contracts",
+                    json!([{"id": cid, "awardID": award_id.to_string(),
+                        "status": contract_status(kstatus)}]),
+                    vec![],
+                ));
+            }
+            let payee = PartyKey::Contractor(contractor_id);
+            for pay in self.payments.iter().filter(|x| x.1 == contract_id) {
+                let Some(paid) = pay.5 else { continue };
+                drafts.push(one(
+                    format!("{ocid}-implementation-{}", pay.0),
+                    paid,
+                    "implementation",
+                    "contracts",
+                    json!([{"id": cid, "awardID": award_id.to_string(), "implementation": {
+                        "transactions": [{"id": pay.0.to_string(), 
+                            "date": time(paid), "value": money(pay.4.unwrap_or(pay.3)),
+                            "payer": self.reference(buyer), "payee": self.reference(payee)}]}}]),
+                    vec![(buyer, "payer"), (payee, "payee")],
+                ));
+            }
+        }
+
+        // In date order, each release carrying every party known so far with its roles.
+        drafts.sort_by_key(|d| d.date);
+        let mut known: BTreeMap<PartyKey, BTreeSet<&'static str>> = BTreeMap::new();
+        drafts
+            .into_iter()
+            .map(|d| {
+                for (key, role) in &d.roles {
+                    known.entry(*key).or_default().insert(role);
+                }
+                let parties: Vec<Value> = known
+                    .iter()
+                    .filter_map(|(key, roles)| self.party_json(*key, roles))
+                    .collect();
+                let mut release = Map::new();
+                release.insert("ocid".into(), json!(ocid));
+                release.insert("id".into(), json!(d.id));
+                release.insert("date".into(), time(d.date));
+                release.insert("tag".into(), json!([d.tag]));
+                release.insert("initiationType".into(), json!("tender"));
+                release.insert("language".into(), json!("zh"));
+                release.insert("parties".into(), Value::Array(parties));
+                release.insert("buyer".into(), self.reference(buyer));
+                release.extend(d.body);
+                Release {
+                    ocid: ocid.clone(),
+                    id: d.id,
+                    date: d.date,
+                    json: Value::Object(release),
+                }
+            })
+            .collect()
+    }
+
+    /// A full party entry.
+    fn party_json(&self, key: PartyKey, roles: &BTreeSet<&'static str>) -> Option<Value> {
+        let (id, (name, uscc, masked)) = self.party(key)?;
+        let identifier = match (uscc, masked) {
+            (Some(code), _) => json!({"scheme": USCC_SCHEME, "id": code, "legalName": name}),
+            (None, Some(masked)) => json!({"scheme": MASKED_RID_SCHEME, "id": masked}),
+            (None, None) => json!({"scheme": "X-SIXNORMS", "id": id}),
+        };
+        Some(json!({"id": id, "name": name, "identifier": identifier, "roles": roles}))
+    }
+}
+
+/// The party id: `CN-USCC-<code>` for an organization, `X-SIXNORMS-contractor-<id>` for an
+/// individual (whose ID number must not serve as an id).
+fn party_id(key: PartyKey, party: &PartyRow) -> String {
+    match (key, &party.1) {
+        (_, Some(uscc)) => format!("{USCC_SCHEME}-{uscc}"),
+        (PartyKey::Contractor(id), None) => format!("X-SIXNORMS-contractor-{id}"),
+        (PartyKey::Purchaser(id), None) => format!("X-SIXNORMS-purchaser-{id}"),
+    }
+}
+
+/// A draft whose body is one section.
+fn one(
+    id: String,
+    date: NaiveDateTime,
+    tag: &'static str,
+    section: &str,
+    value: Value,
+    roles: Vec<(PartyKey, &'static str)>,
+) -> Draft {
+    let mut body = Map::new();
+    body.insert(section.to_owned(), value);
+    Draft {
+        id,
+        date,
+        tag,
+        body,
+        roles,
+    }
+}
+
+/// Merges `later` into `target` (OCDS merge, simplified): objects field by field, a `null`
+/// removes a field, arrays of objects that all carry an `id` are merged by id, any other
+/// value replaces the earlier one.
+pub fn merge(target: &mut Value, later: &Value) {
+    match (target, later) {
+        (Value::Object(t), Value::Object(l)) => {
+            for (key, value) in l {
+                if value.is_null() {
+                    t.remove(key);
+                } else if let Some(existing) = t.get_mut(key) {
+                    merge(existing, value);
+                } else {
+                    t.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        (Value::Array(t), Value::Array(l)) if identified(t) && identified(l) => {
+            for item in l {
+                let id = item.get("id");
+                match t.iter_mut().find(|x| x.get("id") == id) {
+                    Some(existing) => merge(existing, item),
+                    None => t.push(item.clone()),
+                }
+            }
+        }
+        (t, l) => *t = l.clone(),
+    }
+}
+
+/// Whether every element is an object with an `id`.
+fn identified(items: &[Value]) -> bool {
+    items
+        .iter()
+        .all(|x| x.as_object().is_some_and(|o| o.contains_key("id")))
+}
+
+/// The compiled release of one process's releases (in date order).
+pub fn compile(ocid: &str, releases: &[Release]) -> Value {
+    let mut compiled = Value::Object(Map::new());
+    for r in releases {
+        let mut body = r.json.clone();
+        if let Some(o) = body.as_object_mut() {
+            o.remove("tag");
+            // Parties' roles are cumulative in every release, so the latest list wins.
+            if let Some(parties) = o.get("parties").cloned()
+                && let Some(c) = compiled.as_object_mut()
+            {
+                c.insert("parties".into(), parties);
+            }
+        }
+        merge(&mut compiled, &body);
+    }
+    if let Some(c) = compiled.as_object_mut() {
+        c.insert("id".into(), json!(format!("{ocid}-compiled")));
+        c.insert("tag".into(), json!(["compiled"]));
+    }
+    compiled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_overrides_and_merges_arrays_by_id() {
+        let mut a = json!({"tender": {"id": "1", "status": "active", "value": {"amount": 1}},
+            "awards": [{"id": "1", "status": "active"}], "tag": ["x"]});
+        merge(
+            &mut a,
+            &json!({"tender": {"status": "complete"}, "awards": [{"id": "1", "status": "cancelled"},
+                {"id": "2", "status": "active"}], "tag": ["y"]}),
+        );
+        assert_eq!(
+            a,
+            json!({"tender": {"id": "1", "status": "complete", "value": {"amount": 1}},
+                "awards": [{"id": "1", "status": "cancelled"}, {"id": "2", "status": "active"}],
+                "tag": ["y"]})
+        );
+    }
+
+    #[test]
+    fn amounts_are_numbers_in_cny() {
+        assert_eq!(
+            money(98_000_000),
+            json!({"amount": 980000.0, "currency": "CNY"})
+        );
+        assert_eq!(money(1), json!({"amount": 0.01, "currency": "CNY"}));
+    }
+
+    #[test]
+    fn methods_and_contract_statuses_map_to_codelists() {
+        assert_eq!(procurement_method("open_tender"), "open");
+        assert_eq!(procurement_method("invited_tender"), "selective");
+        assert_eq!(procurement_method("inquiry"), "limited");
+        assert_eq!(procurement_method("single_source"), "direct");
+        assert_eq!(contract_status("draft"), "pending");
+        assert_eq!(contract_status("completed"), "terminated");
+    }
+}

@@ -1,0 +1,13 @@
+//! Email. Services queue messages with [`outbox::enqueue`] inside their own transaction, so a
+//! message exists exactly when the change that caused it commits. The `send_email` job calls
+//! [`delivery::deliver_due`], which claims each due row with a conditional update, sends it
+//! through the [`sender::Mailer`] (lettre: SMTP or `.eml` files) outside any transaction and
+//! records the outcome, retrying failures with exponential backoff up to `max_attempts`.
+
+pub mod delivery;
+pub mod outbox;
+pub mod sender;
+
+pub use delivery::{DeliveryReport, deliver_due};
+pub use outbox::{NewEmail, OutboxRow, enqueue};
+pub use sender::Mailer;

@@ -1,0 +1,189 @@
+//! Server-rendered pages of this foundation: home, login/logout with the HttpOnly session
+//! cookie, the workspace entry, and the Chinese error page used for every non-API error.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::auth::service;
+use crate::auth::tokens::TokenKind;
+use crate::error::{AppError, AppResult};
+
+#[derive(Template)]
+#[template(path = "pages/error.html")]
+struct ErrorPage<'a> {
+    heading: &'a str,
+    message: &'a str,
+    code: &'a str,
+    status: u16,
+}
+
+#[derive(Template)]
+#[template(path = "pages/home.html")]
+struct HomePage;
+
+#[derive(Template)]
+#[template(path = "pages/login.html")]
+struct LoginPage<'a> {
+    error: Option<&'a str>,
+    username: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "pages/workspace.html")]
+struct WorkspacePage<'a> {
+    display_name: &'a str,
+    role_label: &'a str,
+}
+
+/// The Chinese heading of an error status.
+fn heading(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "请求有误",
+        401 => "请先登录",
+        403 => "无权访问",
+        404 => "页面不存在",
+        409 => "操作冲突",
+        413 => "内容过大",
+        422 => "提交的内容有误",
+        429 => "操作过于频繁",
+        _ => "服务暂时不可用",
+    }
+}
+
+/// Renders the error page for a status, code and public message.
+pub fn error_page(status: StatusCode, code: &str, message: &str) -> String {
+    ErrorPage {
+        heading: heading(status),
+        message,
+        code,
+        status: status.as_u16(),
+    }
+    .render()
+    .unwrap_or_else(|_| format!("<!doctype html><title>{}</title><p>{}</p>", status, code))
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+fn render(template: &impl Template) -> AppResult<String> {
+    template.render().map_err(AppError::internal)
+}
+
+/// Home page.
+#[get("/")]
+pub async fn home() -> AppResult<HttpResponse> {
+    Ok(html(StatusCode::OK, render(&HomePage)?))
+}
+
+/// Login form.
+#[get("/login")]
+pub async fn login_form() -> AppResult<HttpResponse> {
+    Ok(html(
+        StatusCode::OK,
+        render(&LoginPage {
+            error: None,
+            username: "",
+        })?,
+    ))
+}
+
+/// The login form's fields.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+}
+
+/// Logs in and sets the session cookie (HttpOnly, SameSite=Strict).
+#[post("/login")]
+pub async fn login_submit(
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
+    let LoginForm { username, password } = form.into_inner();
+    let now = state.clock.now();
+    let settings = state.settings.auth.clone();
+    let name = username.clone();
+    let result = state
+        .db
+        .run(move |conn| service::login(conn, &settings, now, &name, &password, TokenKind::Session))
+        .await;
+    match result {
+        Ok((token, _user)) => {
+            let cookie = Cookie::build(
+                state.settings.auth.session_cookie_name.clone(),
+                token.secret,
+            )
+            .path("/")
+            .http_only(true)
+            .secure(state.settings.auth.cookie_secure)
+            .same_site(SameSite::Strict)
+            .max_age(actix_web::cookie::time::Duration::hours(
+                state.settings.auth.token_ttl_hours,
+            ))
+            .finish();
+            Ok(HttpResponse::SeeOther()
+                .insert_header(("Location", "/app"))
+                .cookie(cookie)
+                .finish())
+        }
+        Err(error @ (AppError::Unauthorized(_) | AppError::RateLimited { .. })) => {
+            let status = actix_web::ResponseError::status_code(&error);
+            let message = error.public_message();
+            Ok(html(
+                status,
+                render(&LoginPage {
+                    error: Some(&message),
+                    username: &username,
+                })?,
+            ))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Ends the browser session.
+#[post("/logout")]
+pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<HttpResponse> {
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |conn| service::logout(conn, user.token_id, now))
+        .await?;
+    let mut expired = Cookie::new(state.settings.auth.session_cookie_name.clone(), "");
+    expired.set_path("/");
+    expired.make_removal();
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", "/login"))
+        .cookie(expired)
+        .finish())
+}
+
+/// The workspace entry page (signed-in users).
+#[get("/app")]
+pub async fn workspace(user: CurrentUser) -> AppResult<HttpResponse> {
+    Ok(html(
+        StatusCode::OK,
+        render(&WorkspacePage {
+            display_name: &user.display_name,
+            role_label: user.role.label(),
+        })?,
+    ))
+}
+
+/// Registers the pages.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(home)
+        .service(login_form)
+        .service(login_submit)
+        .service(logout)
+        .service(workspace);
+}

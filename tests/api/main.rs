@@ -1,0 +1,28 @@
+//! The integration suite: one binary, the real server on port 0 per test, on SQLite by
+//! default and on PostgreSQL when `SIXNORMS_TEST_POSTGRES_URL` is set.
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod bids;
+mod catalog;
+mod cli;
+mod contractors;
+mod contracts;
+mod delivery;
+mod demo;
+mod errors;
+mod evaluation;
+mod evaluations;
+mod factories;
+mod jobs;
+mod lifecycle;
+mod notices;
+mod ocds;
+mod ops;
+mod procurement;
+mod purchasers;
+mod regions;
+mod stations;
+mod timeliness;
