@@ -63,6 +63,31 @@ pub fn sqlite_path(url: &str) -> &str {
         .unwrap_or(url)
 }
 
+/// A PostgreSQL URL with `sslmode=disable` and `gssencmode=disable` added unless it already
+/// names them, for connections that stay on this machine (tests, benchmarks, the demo).
+///
+/// libpq's default `sslmode=prefer` negotiates TLS through OpenSSL even on loopback; a
+/// process that exits while another thread still closes such a connection can crash in
+/// OpenSSL's exit handler. Other URLs are returned unchanged.
+pub fn without_transport_encryption(url: &str) -> String {
+    if Backend::of_url(url) != Backend::Postgres {
+        return url.to_string();
+    }
+    let mut out = url.to_string();
+    for (key, value) in [("sslmode", "disable"), ("gssencmode", "disable")] {
+        let already = out.split_once('?').is_some_and(|(_, query)| {
+            query
+                .split('&')
+                .any(|pair| pair.starts_with(&format!("{key}=")))
+        });
+        if !already {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(&format!("{key}={value}"));
+        }
+    }
+    out
+}
+
 /// Opens one connection, choosing the backend from the URL, and prepares it (SQLite pragmas).
 pub fn establish(url: &str) -> ConnectionResult<AnyConnection> {
     match Backend::of_url(url) {
@@ -252,12 +277,28 @@ mod tests {
     }
 
     #[test]
+    fn local_postgres_urls_turn_transport_encryption_off_once() {
+        assert_eq!(
+            without_transport_encryption("postgres://u@h/db"),
+            "postgres://u@h/db?sslmode=disable&gssencmode=disable"
+        );
+        assert_eq!(
+            without_transport_encryption("postgresql://u@h/db?sslmode=require&application_name=x"),
+            "postgresql://u@h/db?sslmode=require&application_name=x&gssencmode=disable"
+        );
+        assert_eq!(
+            without_transport_encryption("sqlite://x.db"),
+            "sqlite://x.db"
+        );
+    }
+
+    #[test]
     fn wrong_postgres_credentials_fail_at_once_with_the_server_error() {
         // The local server trusts every password, so an unknown role stands in for a wrong
         // password: either way the server refuses and its own message must come through.
         let started = std::time::Instant::now();
         let result = Db::connect(
-            "postgres://sixnorms_no_such_role:wrong@127.0.0.1:5432/postgres",
+            "postgres://sixnorms_no_such_role:wrong@127.0.0.1:5432/postgres?sslmode=disable",
             1,
             Duration::from_secs(30),
         );

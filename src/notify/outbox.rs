@@ -211,6 +211,8 @@ pub(crate) mod tests {
             eprintln!("SIXNORMS_TEST_POSTGRES_URL is not set: PostgreSQL variant not run");
             return None;
         };
+        let admin_url = crate::db::without_transport_encryption(&admin_url);
+        let (server_url, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
         let name = format!(
             "sixnorms_notify_{}_{}",
             std::process::id(),
@@ -221,9 +223,13 @@ pub(crate) mod tests {
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("create database");
         let guard = PostgresGuard { admin, name };
-        let (base, _) = admin_url.rsplit_once('/').expect("url with a database");
-        let db =
-            Db::connect(&format!("{base}/{}", guard.name), 4, Duration::from_secs(5)).expect("db");
+        let (base, _) = server_url.rsplit_once('/').expect("url with a database");
+        let db = Db::connect(
+            &format!("{base}/{}?{query}", guard.name),
+            4,
+            Duration::from_secs(5),
+        )
+        .expect("db");
         db.migrate().expect("migrate");
         Some((guard, db))
     }

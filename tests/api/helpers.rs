@@ -43,9 +43,46 @@ pub struct TestApp {
     pub state: AppState,
     /// Bearer token of the `admin` user.
     pub admin_token: String,
-    /// The PostgreSQL database to drop at the end (None on SQLite).
-    pg_database: Option<(String, String)>,
+    /// Stops the server and waits for its threads; dropped first, so nothing still uses the
+    /// database when it goes.
+    _server: ServerGuard,
+    /// The PostgreSQL database to drop at the end (None on SQLite); dropped after the state,
+    /// so the pool's connections are closed by then.
+    pg_database: PgDatabaseGuard,
     _dir: tempfile::TempDir,
+}
+
+/// The server's own thread (an actix system with its workers and, when jobs are enabled,
+/// the scheduler). Dropping it stops the server and joins the thread, so a finished test
+/// leaves no threads or connections behind.
+struct ServerGuard {
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        // `stop` sends the command at once; the returned future only waits for it.
+        drop(self.handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Drops a test's PostgreSQL database when the test ends.
+#[derive(Default)]
+struct PgDatabaseGuard(Option<(String, String)>);
+
+impl Drop for PgDatabaseGuard {
+    fn drop(&mut self) {
+        if let Some((base, name)) = self.0.take()
+            && let Ok(mut admin) = diesel::PgConnection::establish(&base)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
 }
 
 /// A response with its body read.
@@ -87,10 +124,18 @@ impl Reply {
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// The server named by `SIXNORMS_TEST_POSTGRES_URL`, reached without TLS or GSS encryption
+/// unless the URL asks for them.
+///
+/// The tests talk to a local server. With libpq's default `sslmode=prefer` every connection
+/// would negotiate TLS through OpenSSL, whose exit handler then tears the library down while
+/// servers left by finished tests may still be closing connections — the test binary could
+/// crash with SIGSEGV after every test had passed.
 fn postgres_base() -> Option<String> {
     std::env::var("SIXNORMS_TEST_POSTGRES_URL")
         .ok()
         .filter(|s| !s.trim().is_empty())
+        .map(|url| sixnorms::db::without_transport_encryption(&url))
 }
 
 /// Replaces the database name of a PostgreSQL URL.
@@ -231,7 +276,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(Figment) -> Figment) -> TestA
     let settings =
         Settings::from_figment(customize(test_settings(&url, dir.path()))).expect("test settings");
     let mut app = start(settings, dir).await;
-    app.pg_database = pg_database;
+    app.pg_database = PgDatabaseGuard(pg_database);
     app
 }
 
@@ -264,15 +309,8 @@ async fn start(settings: Settings, dir: tempfile::TempDir) -> TestApp {
         create_user_direct(&state, "admin", Role::Admin);
     }
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let running = app::build(state.clone(), listener)
-        .await
-        .expect("build app");
-    let address = format!("http://127.0.0.1:{}", running.port);
-    tokio::spawn(running.server);
-    if let Some(scheduler) = running.scheduler {
-        // Kept alive for the test's duration.
-        std::mem::forget(scheduler);
-    }
+    let server = serve_on_own_thread(state.clone(), listener);
+    let address = format!("http://127.0.0.1:{}", server.1);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -282,11 +320,35 @@ async fn start(settings: Settings, dir: tempfile::TempDir) -> TestApp {
         client,
         state,
         admin_token: String::new(),
-        pg_database: None,
+        _server: server.0,
+        pg_database: PgDatabaseGuard::default(),
         _dir: dir,
     };
     app.admin_token = app.login("admin", PASSWORD).await;
     app
+}
+
+/// Builds and runs the app in its own actix system on a new thread; returns its guard and port.
+fn serve_on_own_thread(state: AppState, listener: TcpListener) -> (ServerGuard, u16) {
+    let (started, ready) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let running = app::build(state, listener).await.expect("build app");
+            // Lives as long as the server runs.
+            let _scheduler = running.scheduler;
+            let handle = running.server.handle();
+            started.send((handle, running.port)).expect("report start");
+            let _ = running.server.await;
+        });
+    });
+    let (handle, port) = ready.recv().expect("server started");
+    (
+        ServerGuard {
+            handle,
+            thread: Some(thread),
+        },
+        port,
+    )
 }
 
 /// Creates a user through the service (not the API).
@@ -416,15 +478,4 @@ pub fn count_rows(conn: &mut AnyConnection, table: &str) -> i64 {
             .get_result(conn)
             .expect("count");
     row.n
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some((base, name)) = self.pg_database.take()
-            && let Ok(mut admin) = diesel::PgConnection::establish(&base)
-        {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin);
-        }
-    }
 }
