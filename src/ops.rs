@@ -146,6 +146,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::stations::routes::StationsApi::openapi());
     doc.merge(crate::disclosure::routes::DisclosureApi::openapi());
     doc.merge(crate::disclosure::ocds_routes::OcdsApi::openapi());
+    doc.merge(crate::disclosure::pdf_routes::NoticePdfApi::openapi());
     doc.merge(crate::procurement::routes::ProcurementApi::openapi());
     doc.merge(crate::procurement::bids::routes::BidsApi::openapi());
     doc.merge(crate::procurement::evaluation::routes::EvaluationApi::openapi());

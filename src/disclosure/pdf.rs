@@ -9,10 +9,13 @@
 //!
 //! Routes, jobs and storage are wired elsewhere; this module only turns a notice into bytes.
 
+use std::sync::{Arc, OnceLock};
+
 use anyhow::{Result, anyhow};
+use chrono::{Datelike, NaiveDateTime, Timelike};
 use printpdf::{
-    Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem,
-    TextRenderingMode,
+    FontId, Mm, OffsetDateTime, Op, ParsedFont, PdfDocument, PdfFont, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Pt, TextItem, TextRenderingMode,
 };
 
 use super::notices::NoticeRow;
@@ -58,6 +61,13 @@ const NO_LINE_END: &[char] = &[
     '（', '《', '「', '『', '【', '〔', '〈', '“', '‘', '(', '[', '¥',
 ];
 
+/// The resource name of the embedded face in every PDF. printpdf would draw a random one; a
+/// fixed name keeps the bytes of a notice's PDF, and so its SHA-256, stable.
+const FONT_RESOURCE: &str = "F1";
+
+/// The PDF's producer (`/Producer`).
+const PRODUCER: &str = "SixNorms";
+
 /// A notice ready to print: what the renderer lays out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PdfNotice {
@@ -67,6 +77,12 @@ pub struct PdfNotice {
     pub project_number: Option<String>,
     /// The body, in order.
     pub sections: Vec<PdfSection>,
+    /// The notice's id: the PDF's document identifier (trailer `/ID`) is derived from it, so
+    /// that rendering one notice twice gives the same bytes. `None` gives a fixed identifier.
+    pub notice_id: Option<i64>,
+    /// When the notice was published (UTC): the PDF's creation and modification dates.
+    /// `None` gives 1970-01-01 00:00:00.
+    pub published_at: Option<NaiveDateTime>,
 }
 
 /// One section of a notice: an optional heading (`一、项目编号`) and its paragraphs.
@@ -91,13 +107,56 @@ impl PdfNotice {
                 .filter(|number| !number.is_empty())
                 .map(str::to_string),
             sections: sections_from_html(body_html),
+            notice_id: None,
+            published_at: None,
         }
     }
 
-    /// Builds a printable notice from a stored notice row; the project number is looked up
-    /// by the caller (the row carries only the project's id).
+    /// Builds a printable notice from a stored notice row, with its id and publication time
+    /// as the PDF's identifier and dates; the project number is looked up by the caller (the
+    /// row carries only the project's id).
     pub fn from_row(row: &NoticeRow, project_number: Option<&str>) -> PdfNotice {
-        PdfNotice::from_html(&row.title, project_number, &row.body_html)
+        PdfNotice {
+            notice_id: Some(row.id),
+            published_at: Some(row.published_at),
+            ..PdfNotice::from_html(&row.title, project_number, &row.body_html)
+        }
+    }
+
+    /// The document identifier written twice into the trailer's `/ID`: 32 hex characters of
+    /// the SHA-256 of `sixnorms-notice-{id}` (the same for every rendering of the notice).
+    pub fn document_id(&self) -> String {
+        let seed = match self.notice_id {
+            Some(id) => format!("sixnorms-notice-{id}"),
+            None => "sixnorms-notice".to_owned(),
+        };
+        crate::storage::sha256_hex(seed.as_bytes())[..32].to_owned()
+    }
+
+    /// The PDF's creation and modification date: the publication time (UTC), to the second.
+    fn pdf_date(&self) -> OffsetDateTime {
+        let at = self
+            .published_at
+            .unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
+        OffsetDateTime {
+            date: printpdf::Date {
+                year: at.year(),
+                month: at.month() as u8,
+                day: at.day() as u8,
+            },
+            time: printpdf::Time {
+                hour: at.hour() as u8,
+                minute: at.minute() as u8,
+                second: at.second() as u8,
+                millisecond: 0,
+            },
+            offset: printpdf::Offset {
+                hours: 0,
+                minutes: 0,
+                seconds: 0,
+                milliseconds: 0,
+            },
+        }
     }
 }
 
@@ -186,6 +245,18 @@ impl Layout {
 }
 
 impl PdfRenderer {
+    /// The process's renderer: the font is parsed on the first call, and every later call
+    /// (every `AppState`, every test app in one test binary) shares that renderer.
+    pub fn shared() -> Result<Arc<PdfRenderer>> {
+        static SHARED: OnceLock<Arc<PdfRenderer>> = OnceLock::new();
+        if let Some(renderer) = SHARED.get() {
+            return Ok(renderer.clone());
+        }
+        let renderer = Arc::new(PdfRenderer::new()?);
+        // Two first calls racing both parse; one renderer wins and is kept.
+        Ok(SHARED.get_or_init(|| renderer).clone())
+    }
+
     /// Parses the embedded font. Call once at start and reuse the renderer.
     pub fn new() -> Result<PdfRenderer> {
         let mut warnings = Vec::new();
@@ -217,13 +288,29 @@ impl PdfRenderer {
         wrap_text(text, width, |ch| self.char_width(ch, size))
     }
 
-    /// Renders `notice` as an A4 PDF.
+    /// Renders `notice` as an A4 PDF. The output is deterministic: the same notice always
+    /// gives the same bytes (fixed font resource name, dates from
+    /// [`PdfNotice::published_at`], document identifier from [`PdfNotice::notice_id`]).
     pub fn render(&self, notice: &PdfNotice) -> Result<Vec<u8>> {
         let pages = self.layout(notice);
         let total = pages.len();
 
         let mut doc = PdfDocument::new(&notice.title);
-        let font_id = doc.add_font(&self.font);
+        let date = notice.pdf_date();
+        let document_id = notice.document_id();
+        let info = &mut doc.metadata.info;
+        info.creation_date = date;
+        info.modification_date = date;
+        info.metadata_date = date;
+        info.producer = PRODUCER.to_owned();
+        info.creator = PRODUCER.to_owned();
+        info.identifier = document_id.clone();
+        // `add_font` would name the resource randomly; insert it under a fixed name instead.
+        let font_id = FontId(FONT_RESOURCE.to_owned());
+        doc.resources
+            .fonts
+            .map
+            .insert(font_id.clone(), PdfFont::new(self.font.clone()));
         let handle = PdfFontHandle::External(font_id);
 
         let mut pdf_pages = Vec::with_capacity(total);
@@ -244,10 +331,30 @@ impl PdfRenderer {
             ));
         }
 
+        // As `PdfDocument::save`, but with the trailer's `/ID` (random in printpdf) replaced
+        // by the notice's own identifier.
+        let options = PdfSaveOptions::default();
         let mut warnings = Vec::new();
-        let bytes = doc
+        let mut pdf = doc
             .with_pages(pdf_pages)
-            .save(&PdfSaveOptions::default(), &mut warnings);
+            .to_lopdf_document(&options, &mut warnings);
+        if let Ok(ids) = pdf
+            .trailer
+            .get_mut(b"ID")
+            .and_then(|object| object.as_array_mut())
+        {
+            for id in ids.iter_mut() {
+                if let Ok(text) = id.as_str_mut() {
+                    *text = document_id.as_bytes().to_vec();
+                }
+            }
+        }
+        if options.optimize {
+            pdf.compress();
+        }
+        let mut bytes = Vec::new();
+        pdf.save_to(&mut bytes)
+            .map_err(|e| anyhow!("the notice PDF could not be written: {e}"))?;
         if bytes.is_empty() {
             return Err(anyhow!("printpdf produced an empty document: {warnings:?}"));
         }
@@ -767,6 +874,50 @@ mod tests {
         let pages = renderer.layout(&notice(80)).len();
         assert!(pages >= 2);
         assert!(text.contains(&format!("共 {pages} 页")), "{text}");
+    }
+
+    #[test]
+    fn the_same_notice_always_renders_to_the_same_bytes() {
+        let renderer = PdfRenderer::shared().expect("font parses");
+        let published_at =
+            NaiveDateTime::parse_from_str("2026-04-21 02:03:04", "%Y-%m-%d %H:%M:%S")
+                .expect("time");
+        let stored = PdfNotice {
+            notice_id: Some(42),
+            published_at: Some(published_at),
+            ..notice(0)
+        };
+        let started = std::time::Instant::now();
+        let first = renderer.render(&stored).expect("renders");
+        let elapsed = started.elapsed();
+        let second = PdfRenderer::new()
+            .expect("font parses")
+            .render(&stored.clone())
+            .expect("renders again");
+        assert!(first == second, "two renderings differ");
+        let raw = String::from_utf8_lossy(&first);
+        // Dates from the publication time; the identifier from the notice id.
+        assert!(raw.contains("D:20260421020304"), "creation date missing");
+        assert_eq!(stored.document_id().len(), 32);
+        assert!(raw.contains(&stored.document_id()), "document id missing");
+
+        // Another notice id changes the identifier, and nothing else.
+        let other = PdfNotice {
+            notice_id: Some(43),
+            ..stored.clone()
+        };
+        assert_ne!(other.document_id(), stored.document_id());
+        let third = renderer.render(&other).expect("renders");
+        assert_eq!(third.len(), first.len());
+        assert_ne!(
+            crate::storage::sha256_hex(&third),
+            crate::storage::sha256_hex(&first)
+        );
+        eprintln!(
+            "one-page notice PDF: {} bytes, rendered in {:.1} ms",
+            first.len(),
+            elapsed.as_secs_f64() * 1000.0
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub const JOB_NAMES: &[&str] = &[
     "report_reminders",
     "create_evaluations",
     "disclosure_watch",
+    "render_notice_pdfs",
 ];
 
 /// What a job does, in Chinese, for the admin page.
@@ -40,6 +41,7 @@ pub fn describe(name: &str) -> &'static str {
         "report_reminders" => "提醒上月服务报告未提交的承接主体",
         "create_evaluations" => "在服务期中点和期满时自动开启中期、终期绩效评价（各一次）",
         "disclosure_watch" => "提醒经办人：明日到期或已逾期未公开的公告",
+        "render_notice_pdfs" => "为尚无 PDF 的公告生成 PDF（按发布时间先后）并存档",
         _ => "",
     }
 }
@@ -127,6 +129,7 @@ async fn execute(state: &AppState, name: &str) -> AppResult<serde_json::Value> {
         "report_reminders" => crate::contracts::delivery::reminders::run(state).await,
         "create_evaluations" => crate::evaluations::jobs::create_due(state).await,
         "disclosure_watch" => crate::disclosure::timeliness::watch(state).await,
+        "render_notice_pdfs" => crate::disclosure::pdf_store::render_pending(state).await,
         other => Err(AppError::NotFound(format!("没有名为 {other} 的任务"))),
     }
 }

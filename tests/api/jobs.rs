@@ -36,7 +36,8 @@ async fn admin_lists_jobs_with_schedules() {
             "start_services",
             "report_reminders",
             "create_evaluations",
-            "disclosure_watch"
+            "disclosure_watch",
+            "render_notice_pdfs"
         ]
     );
     assert_eq!(jobs[0]["schedule"], "0 * * * * *");
