@@ -16,6 +16,8 @@ use crate::calendar::Calendar;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::disclosure::pdf::PdfRenderer;
+use crate::disclosure::pdf_store::PdfCache;
 use crate::error::{AppError, RenderedError};
 use crate::extract::JsonLimit;
 use crate::notify::sender::Mailer;
@@ -38,6 +40,10 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Identifies this process in `job_runs`.
     pub instance_id: String,
+    /// The notice PDF renderer, with the embedded CJK font parsed once per process.
+    pub pdf: Arc<PdfRenderer>,
+    /// Recently served notice PDFs, in memory.
+    pub pdf_cache: Arc<PdfCache>,
 }
 
 impl AppState {
@@ -72,6 +78,7 @@ impl AppState {
                 .map_err(|e| anyhow::anyhow!("configuration error: procurement.rules_file: {e}"))?
         };
         let mailer = Mailer::from_settings(&settings.mail)?;
+        let pdf = PdfRenderer::shared()?;
         let instance_id = format!(
             "{}-{}",
             std::process::id(),
@@ -85,6 +92,8 @@ impl AppState {
             settings: Arc::new(settings),
             mailer,
             instance_id,
+            pdf,
+            pdf_cache: Arc::new(PdfCache::default()),
         })
     }
 
@@ -140,6 +149,7 @@ pub fn configure(state: &AppState, cfg: &mut web::ServiceConfig) {
         .configure(crate::stations::routes::configure)
         .configure(crate::disclosure::routes::configure)
         .configure(crate::disclosure::ocds_routes::configure)
+        .configure(crate::disclosure::pdf_routes::configure)
         .configure(crate::procurement::routes::configure)
         .configure(crate::procurement::bids::routes::configure)
         .configure(crate::procurement::evaluation::routes::configure)
@@ -147,6 +157,7 @@ pub fn configure(state: &AppState, cfg: &mut web::ServiceConfig) {
         .configure(crate::contracts::delivery::routes::configure)
         .configure(crate::evaluations::routes::configure)
         .configure(crate::disclosure::timeliness::configure)
+        .configure(crate::public::configure)
         .configure(crate::pages::configure);
 }
 

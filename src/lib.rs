@@ -27,6 +27,7 @@ pub mod notify;
 pub mod ops;
 pub mod pages;
 pub mod procurement;
+pub mod public;
 pub mod purchasers;
 pub mod reference;
 pub mod regions;

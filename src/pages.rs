@@ -1,5 +1,6 @@
-//! Server-rendered pages of this foundation: home, login/logout with the HttpOnly session
-//! cookie, the workspace entry, and the Chinese error page used for every non-API error.
+//! Server-rendered pages of this foundation: login/logout with the HttpOnly session cookie,
+//! the workspace entry, and the Chinese error page used for every non-API error.
+//! The public site (home, notices, projects, statistics) is [`crate::public`].
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -21,10 +22,6 @@ struct ErrorPage<'a> {
     code: &'a str,
     status: u16,
 }
-
-#[derive(Template)]
-#[template(path = "pages/home.html")]
-struct HomePage;
 
 #[derive(Template)]
 #[template(path = "pages/login.html")]
@@ -75,12 +72,6 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
 
 fn render(template: &impl Template) -> AppResult<String> {
     template.render().map_err(AppError::internal)
-}
-
-/// Home page.
-#[get("/")]
-pub async fn home() -> AppResult<HttpResponse> {
-    Ok(html(StatusCode::OK, render(&HomePage)?))
 }
 
 /// Login form.
@@ -181,8 +172,7 @@ pub async fn workspace(user: CurrentUser) -> AppResult<HttpResponse> {
 
 /// Registers the pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(home)
-        .service(login_form)
+    cfg.service(login_form)
         .service(login_submit)
         .service(logout)
         .service(workspace);
