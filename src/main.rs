@@ -35,7 +35,12 @@ enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Migrate, load demo accounts and data, print the accounts, and serve.
-    Demo,
+    Demo {
+        /// Also generate this many projects in every state, with their notices (for
+        /// measuring the public site on a province's worth of data).
+        #[arg(long, value_name = "N")]
+        scale: Option<usize>,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -105,7 +110,7 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     match cli.command {
-        Command::Serve => serve(settings, false).await,
+        Command::Serve => serve(settings, None).await,
         Command::Migrate => {
             let db = sixnorms::db::Db::connect(
                 &settings.database.url,
@@ -121,7 +126,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("reference rows loaded: {loaded}");
             Ok(())
         }
-        Command::Demo => serve(settings, true).await,
+        Command::Demo { scale } => serve(settings, Some(scale.unwrap_or(0))).await,
         Command::User { command } => match command {
             UserCommand::Add {
                 username,
@@ -196,10 +201,12 @@ fn describe(error: &sixnorms::error::AppError) -> String {
     }
 }
 
-async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+/// Serves; with `demo` set, first loads the demo data and tops the generated projects up to
+/// that many.
+async fn serve(settings: Settings, demo: Option<usize>) -> anyhow::Result<()> {
     let clock = AppState::clock_for(&settings);
     let state = AppState::new(settings, clock)?;
-    if demo {
+    if let Some(scale) = demo {
         let settings = state.settings.clone();
         let rules = state.rules.clone();
         let calendar = state.calendar.clone();
@@ -210,6 +217,22 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
         tracing::info!(?summary, "demo data loaded");
+        if scale > 0 {
+            let rules = state.rules.clone();
+            let started = std::time::Instant::now();
+            let generated = state
+                .db
+                .run(move |conn| sixnorms::demo::scale::generate(conn, &rules, scale, today))
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            println!(
+                "规模数据 / scale data: {} projects, {} notices, {} contracts added in {:.1} s",
+                generated.projects,
+                generated.notices,
+                generated.contracts,
+                started.elapsed().as_secs_f64()
+            );
+        }
         println!(
             "{}",
             sixnorms::demo::banner(&state.settings.server.public_base_url)

@@ -5,6 +5,7 @@
 pub mod contracts;
 pub mod parties;
 pub mod procurement;
+pub mod scale;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;

@@ -353,3 +353,120 @@ async fn demo_contracts_cover_service_evaluation_payment_and_termination() {
         .json();
     assert_eq!(verify["ok"], true, "{verify}");
 }
+
+/// `SELECT … GROUP BY` of one column, as (value, count) sorted by value.
+fn counts_by(app: &TestApp, table: &str, column: &str) -> Vec<(String, i64)> {
+    use diesel::prelude::*;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = app.conn();
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "SELECT {column} AS value, CAST(COUNT(*) AS BIGINT) AS n FROM {table} \
+         GROUP BY {column} ORDER BY {column}"
+    ))
+    .load(&mut conn)
+    .expect("group by");
+    rows.into_iter().map(|r| (r.value, r.n)).collect()
+}
+
+#[tokio::test]
+async fn scale_data_covers_every_state_consistently_and_tops_up_once() {
+    let app = spawn_app().await;
+    load(&app);
+    let today = app.state.clock.today();
+    let generate = |target| {
+        let mut conn = app.conn();
+        sixnorms::demo::scale::generate(&mut conn, &app.state.rules, target, today)
+            .expect("scale data")
+    };
+    let first = generate(400);
+    assert_eq!(first.projects, 400);
+    assert!(first.contracts > 100, "{first:?}");
+
+    let statuses: Vec<String> = counts_by(&app, "projects", "status")
+        .into_iter()
+        .map(|(status, _)| status)
+        .collect();
+    for status in [
+        "draft",
+        "intention_published",
+        "tendering",
+        "evaluating",
+        "awarded",
+        "in_service",
+        "completed",
+        "failed",
+        "terminated",
+    ] {
+        assert!(
+            statuses.iter().any(|s| s == status),
+            "{status} in {statuses:?}"
+        );
+    }
+    let kinds: Vec<String> = counts_by(&app, "notices", "kind")
+        .into_iter()
+        .map(|(kind, _)| kind)
+        .collect();
+    for kind in [
+        "intention",
+        "tender",
+        "opening",
+        "failure",
+        "award",
+        "contract",
+        "evaluation",
+        "termination",
+    ] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
+    }
+
+    // Nothing is dated after today, and every contract rests on its project's active award.
+    use diesel::prelude::*;
+    use sixnorms::db::schema::{awards, contracts, notices, projects};
+    let mut conn = app.conn();
+    let end_of_today = (today + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight");
+    let future: i64 = notices::table
+        .filter(notices::published_at.ge(end_of_today))
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(future, 0);
+    let mismatched: i64 = contracts::table
+        .inner_join(awards::table.on(awards::id.eq(contracts::award_id)))
+        .inner_join(projects::table.on(projects::id.eq(contracts::project_id)))
+        .filter(
+            awards::project_id
+                .ne(contracts::project_id)
+                .or(awards::contractor_id.ne(contracts::contractor_id))
+                .or(awards::price_fen.ne(contracts::amount_fen))
+                .or(projects::status.eq_any(["draft", "tendering", "failed"])),
+        )
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(mismatched, 0);
+    drop(conn);
+
+    // The generated notices are served like any other, and ordinary work still fits the budgets.
+    let list = app
+        .get("/api/v1/notices?kind=award&per_page=5", None)
+        .await
+        .expect(200)
+        .json();
+    assert!(list["total"].as_i64().expect("total") > 50, "{list}");
+
+    let tables = ["projects", "notices", "contracts", "bids", "budgets"];
+    let counts = app.counts(&tables);
+    let second = generate(400);
+    assert_eq!(second.projects, 0);
+    assert_eq!(app.counts(&tables), counts, "the same target adds nothing");
+    let topped = generate(450);
+    assert_eq!(topped.projects, 50);
+}
