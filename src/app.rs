@@ -44,6 +44,8 @@ pub struct AppState {
     pub pdf: Arc<PdfRenderer>,
     /// Recently served notice PDFs, in memory.
     pub pdf_cache: Arc<PdfCache>,
+    /// Public notice lists and the feed, in memory until the next publication.
+    pub pages: Arc<crate::public::page_cache::PageCache>,
 }
 
 impl AppState {
@@ -94,6 +96,7 @@ impl AppState {
             instance_id,
             pdf,
             pdf_cache: Arc::new(PdfCache::default()),
+            pages: Arc::default(),
         })
     }
 

@@ -783,5 +783,6 @@ pub fn generate(
         advance_sequences(conn)?;
         Ok(())
     })?;
+    crate::disclosure::notices::note_publication();
     Ok(summary)
 }

@@ -5,6 +5,8 @@
 //! whether it was published on time: a notice is on time when its Asia/Shanghai publication
 //! date is on or before `due_by`, and always when there is no due date.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Asia::Shanghai;
 use diesel::prelude::*;
@@ -160,6 +162,20 @@ impl NoticeRow {
     }
 }
 
+/// Notices published by this process so far (see [`publication_generation`]).
+static PUBLICATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// A number that grows whenever this process publishes notices: what caches of the public
+/// lists compare against (`public::page_cache`).
+pub fn publication_generation() -> u64 {
+    PUBLICATIONS.load(Ordering::Acquire)
+}
+
+/// Records that notices were published (by [`publish`], or in bulk by the scale data).
+pub fn note_publication() {
+    PUBLICATIONS.fetch_add(1, Ordering::AcqRel);
+}
+
 /// Whether a notice published at `published_at` (UTC) meets `due_by`: its Asia/Shanghai date
 /// is on or before the due date; always true without a due date.
 pub fn is_on_time(published_at: NaiveDateTime, due_by: Option<NaiveDate>) -> bool {
@@ -177,7 +193,7 @@ pub fn publish(
 ) -> QueryResult<NoticeRow> {
     let published_at = truncate_micros(actor.at);
     let on_time = is_on_time(published_at, notice.due_by);
-    write_tx(conn, |conn| {
+    let row = write_tx(conn, |conn| {
         let row: NoticeRow = diesel::insert_into(notices::table)
             .values((
                 notices::kind.eq(notice.kind.as_str()),
@@ -208,8 +224,12 @@ pub fn publish(
                 "on_time": row.on_time,
             })),
         )?;
-        Ok(row)
-    })
+        Ok::<_, diesel::result::Error>(row)
+    })?;
+    // When this runs inside a larger transaction, a list read before that commits may be
+    // cached under the new generation; `public::page_cache::TTL` bounds how long it lives.
+    note_publication();
+    Ok(row)
 }
 
 /// One notice.

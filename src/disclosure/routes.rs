@@ -1,7 +1,7 @@
 //! `/api/v1/notices`: the public list of notices and one notice with its official text.
 //! Public (no login); responses may be cached for a minute.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -223,6 +223,7 @@ pub struct NoticePage {
     responses((status = 200, body = NoticePage), (status = 422, body = ErrorBody)))]
 #[get("/api/v1/notices")]
 pub async fn list(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<NoticeQuery>,
 ) -> AppResult<HttpResponse> {
@@ -233,6 +234,27 @@ pub async fn list(
     }
     .resolve()?;
     let filter = query.filter()?;
+    crate::public::page_cache::serve(
+        &req,
+        &state.pages,
+        crate::public::page_cache::TTL,
+        JSON,
+        CACHE_CONTROL,
+        || notice_page_json(state.clone(), filter, page, per_page),
+    )
+    .await
+}
+
+/// The content type of the JSON answers.
+const JSON: &str = "application/json";
+
+/// Builds the JSON page of notices (what [`list`] caches).
+async fn notice_page_json(
+    state: web::Data<AppState>,
+    filter: NoticeFilter,
+    page: i64,
+    per_page: i64,
+) -> AppResult<String> {
     let result = state
         .db
         .run(move |conn| {
@@ -250,9 +272,7 @@ pub async fn list(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", CACHE_CONTROL))
-        .json(result))
+    serde_json::to_string(&result).map_err(AppError::internal)
 }
 
 /// One notice with its official text (public).

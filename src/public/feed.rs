@@ -53,6 +53,19 @@ fn xml_text(text: &str) -> String {
 /// The Atom feed of the newest notices.
 #[get("/feed.atom")]
 pub async fn atom(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    super::page_cache::serve(
+        &req,
+        &state.pages,
+        super::page_cache::TTL,
+        ATOM,
+        http_cache::LIST,
+        || render_feed(state.clone()),
+    )
+    .await
+}
+
+/// Builds the feed (what [`atom`] caches).
+async fn render_feed(state: web::Data<AppState>) -> AppResult<String> {
     let (lines, names) = state
         .db
         .run(move |conn| {
@@ -107,7 +120,7 @@ pub async fn atom(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Htt
         updated,
         entries,
     })?;
-    Ok(http_cache::respond(&req, ATOM, http_cache::LIST, body))
+    Ok(body)
 }
 
 #[cfg(test)]

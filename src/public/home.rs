@@ -30,6 +30,20 @@ struct HomePage {
 /// The home page.
 #[get("/")]
 pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    super::page_cache::serve(
+        &req,
+        &state.pages,
+        super::page_cache::SUMMARY_TTL,
+        http_cache::HTML,
+        http_cache::LIST,
+        || render_home(state.clone()),
+    )
+    .await
+}
+
+/// Builds the home page (what [`home`] caches: its figures aggregate every project and
+/// contract; its newest notices follow each publication at once).
+async fn render_home(state: web::Data<AppState>) -> AppResult<String> {
     let year = state.clock.today().year();
     let (headline, lines, names) = state
         .db
@@ -55,5 +69,5 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Htt
             .map(|l| NoticeItem::of_line(l, &names))
             .collect(),
     })?;
-    Ok(http_cache::html(&req, http_cache::LIST, body))
+    Ok(body)
 }

@@ -3,6 +3,7 @@
 //! entity tag.
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
 /// `Cache-Control` of lists and pages that change with every new notice.
@@ -36,18 +37,29 @@ pub fn respond(
     body: String,
 ) -> HttpResponse {
     let etag = etag_of(body.as_bytes());
+    respond_tagged(req, content_type, cache_control, &etag, Bytes::from(body))
+}
+
+/// [`respond`] with the entity tag already computed (a cached body).
+pub fn respond_tagged(
+    req: &HttpRequest,
+    content_type: &str,
+    cache_control: &str,
+    etag: &str,
+    body: Bytes,
+) -> HttpResponse {
     let fresh = req
         .headers()
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|value| value.to_str().ok())
-        .any(|value| none_match(value, &etag));
+        .any(|value| none_match(value, etag));
     let mut builder = if fresh {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     builder
-        .insert_header((header::ETAG, etag))
+        .insert_header((header::ETAG, etag.to_owned()))
         .insert_header((header::CACHE_CONTROL, cache_control.to_owned()));
     if fresh {
         builder.finish()

@@ -10,6 +10,8 @@
 //! - [`feed`]: `/feed.atom` — the newest notices as Atom 1.0.
 //! - [`http_cache`]: every page carries a strong `ETag` and `Cache-Control` and answers
 //!   `If-None-Match` with `304`.
+//! - [`page_cache`]: the notice lists and the feed are answered from memory until the next
+//!   publication (at most two seconds for publications by another instance).
 //! - [`queries`]: the read-only queries of these pages (indexed, limited, aggregated in SQL).
 //!
 //! Templates live under `templates/public/`; askama escapes every value. Only notice bodies
@@ -21,6 +23,7 @@ pub mod feed;
 pub mod home;
 pub mod http_cache;
 pub mod notices;
+pub mod page_cache;
 pub mod projects;
 pub mod queries;
 pub mod stats;

@@ -9,8 +9,8 @@ use askama::Template;
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::http_cache;
 use super::queries::{self, NoticeLine};
+use super::{http_cache, page_cache};
 use crate::app::AppState;
 use crate::disclosure::notices::{self, NoticeKind, NoticeRow};
 use crate::disclosure::routes::NoticeQuery;
@@ -205,6 +205,25 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let params = params.into_inner();
     let (filter, page, per_page) = params.resolve()?;
+    page_cache::serve(
+        &req,
+        &state.pages,
+        page_cache::TTL,
+        http_cache::HTML,
+        http_cache::LIST,
+        || render_list(state.clone(), params, filter, page, per_page),
+    )
+    .await
+}
+
+/// Builds the list page (what [`list`] caches).
+async fn render_list(
+    state: web::Data<AppState>,
+    params: ListParams,
+    filter: notices::NoticeFilter,
+    page: i64,
+    per_page: i64,
+) -> AppResult<String> {
     let this_year = state.clock.today().year();
     let chosen = filter.clone();
     let (rows, total, names, purchasers, span) = state
@@ -283,7 +302,7 @@ pub async fn list(
             || chosen.year.is_some()
             || chosen.q.is_some(),
     })?;
-    Ok(http_cache::html(&req, http_cache::LIST, body))
+    Ok(body)
 }
 
 #[derive(Template)]

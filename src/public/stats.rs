@@ -101,7 +101,22 @@ pub async fn show(
             }
         },
     };
+    super::page_cache::serve(
+        &req,
+        &state.pages,
+        super::page_cache::SUMMARY_TTL,
+        http_cache::HTML,
+        http_cache::LIST,
+        || render_stats(state.clone(), year),
+    )
+    .await
+}
+
+/// Builds the statistics page for `year` (what [`show`] caches: it aggregates every
+/// project, contract, station and notice).
+async fn render_stats(state: web::Data<AppState>, year: i32) -> AppResult<String> {
     let lead = state.rules.intention_lead_days;
+    let today = state.clock.today();
     let (funds, methods, coverage, timeliness) = state
         .db
         .run(move |conn| {
@@ -207,7 +222,7 @@ pub async fn show(
         timeliness_chart,
         timeliness,
     })?;
-    Ok(http_cache::html(&req, http_cache::LIST, body))
+    Ok(body)
 }
 
 #[cfg(test)]
