@@ -7,6 +7,7 @@
 //! - [`contractors`]: `/contractors/{id}` — a contractor's public record.
 //! - [`stats`]: `/stats` — funds, methods, station coverage and disclosure timeliness, each an
 //!   inline SVG bar chart ([`svg`]) with its table.
+//! - [`assets`]: `/assets/public.css` — the style sheet every page links to.
 //! - [`feed`]: `/feed.atom` — the newest notices as Atom 1.0.
 //! - [`http_cache`]: every page carries a strong `ETag` and `Cache-Control` and answers
 //!   `If-None-Match` with `304`.
@@ -18,6 +19,7 @@
 //! (rendered by our own templates from escaped data) and the SVG charts (built from escaped
 //! labels) are inserted unescaped.
 
+pub mod assets;
 pub mod contractors;
 pub mod feed;
 pub mod home;
@@ -47,7 +49,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(projects::show)
         .service(contractors::show)
         .service(stats::show)
-        .service(feed::atom);
+        .service(feed::atom)
+        .service(assets::public_css);
 }
 
 /// Renders a template, mapping a rendering failure to a 500.

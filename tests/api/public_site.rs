@@ -1016,3 +1016,21 @@ async fn every_page_has_an_etag_cache_control_and_answers_304() {
             .contains("兴庆区测试更正公告")
     );
 }
+
+#[tokio::test]
+async fn pages_link_one_cached_style_sheet_instead_of_repeating_it() {
+    let app = spawn_app().await;
+    let home = app.get("/", None).await.expect(200).text;
+    assert!(
+        home.contains(r#"<link rel="stylesheet" href="/assets/public.css">"#),
+        "{home}"
+    );
+    assert!(!home.contains("<style>"), "no inline CSS on public pages");
+    let css = app.get("/assets/public.css", None).await.expect(200);
+    assert_eq!(
+        css.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+        Some("text/css; charset=utf-8")
+    );
+    assert!(css.text.contains("ol.timeline"), "{}", css.text);
+    assert!(css.headers.get(ETAG).is_some());
+}
