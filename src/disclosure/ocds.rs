@@ -7,6 +7,12 @@
 //! signed, terminated or completed) and one implementation release per paid installment.
 //! [`compile`] merges a process's releases into its compiled release.
 //!
+//! Scale: a release's date is always the value of one column of one row (its *anchor*: the
+//! intention notice, the tender's `published_at`, the award's `decided_at`, …). [`events`]
+//! pages through those source columns in the database, in `(time, column, row id)` order over
+//! one index per column, and [`load`] then reads only the projects those rows belong to; so
+//! a page of the release list costs the same at 100 or 100,000 projects.
+//!
 //! Privacy (issue 6 point 5): parties carry only organization data; an individual
 //! contractor's resident ID number appears only masked ([`mask_resident_id`]), contact
 //! details never.
@@ -15,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Timestamp};
 use serde_json::{Map, Value, json};
 
 use crate::config::OcdsSettings;
@@ -63,7 +70,7 @@ type TenderRow = (
 );
 type BidRow = (i64, i64, i64, String);
 type AwardRow = (i64, i64, i64, i64, i64, NaiveDateTime, bool);
-type ChallengeRow = (i64, String, Option<NaiveDateTime>);
+type ChallengeRow = (i64, i64, String, Option<NaiveDateTime>);
 type ContractRow = (
     i64,
     i64,
@@ -81,7 +88,165 @@ type ContractRow = (
     NaiveDateTime,
 );
 type PaymentRow = (i64, i64, String, i64, Option<i64>, Option<NaiveDateTime>);
-type NoticeRef = (Option<i64>, String, NaiveDateTime);
+type NoticeRef = (i64, Option<i64>, String, NaiveDateTime);
+
+/// The source column of a release's date (see [`Anchor`]); the numbers order steps that
+/// share a time.
+pub mod column {
+    /// `projects.created_at` of a public project without an intention notice (planning).
+    pub const PROJECT_CREATED: i32 = 1;
+    /// `notices.published_at` of an intention notice (planning).
+    pub const INTENTION_NOTICE: i32 = 2;
+    /// `tenders.published_at`.
+    pub const TENDER_PUBLISHED: i32 = 3;
+    /// `tenders.opened_at`.
+    pub const TENDER_OPENED: i32 = 4;
+    /// `notices.published_at` of a failure notice (a round failed).
+    pub const FAILURE_NOTICE: i32 = 5;
+    /// `projects.updated_at` of a cancelled project.
+    pub const PROJECT_CANCELLED: i32 = 6;
+    /// `awards.decided_at`.
+    pub const AWARD_DECIDED: i32 = 7;
+    /// `challenges.answered_at` of an upheld challenge.
+    pub const CHALLENGE_UPHELD: i32 = 8;
+    /// `contracts.created_at`.
+    pub const CONTRACT_CREATED: i32 = 9;
+    /// `contracts.activated_at`.
+    pub const CONTRACT_ACTIVATED: i32 = 10;
+    /// `payments.paid_at` of a paid installment.
+    pub const PAYMENT_PAID: i32 = 11;
+    /// `contracts.terminated_at`.
+    pub const CONTRACT_TERMINATED: i32 = 12;
+    /// `contracts.updated_at` of a terminated contract.
+    pub const CONTRACT_TERMINATED_UPDATED: i32 = 13;
+    /// `contracts.updated_at` of a completed contract.
+    pub const CONTRACT_COMPLETED_UPDATED: i32 = 14;
+}
+
+/// Where a release's date comes from: `(column code, row id)` ([`column`]). The release's
+/// date equals that column's value in that row, so paging the source rows by time pages
+/// the releases by date.
+pub type Anchor = (i32, i64);
+
+/// One source row of release dates, as [`events`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
+pub struct Event {
+    /// The column's value: the date of the releases anchored here.
+    #[diesel(sql_type = Timestamp)]
+    pub t: NaiveDateTime,
+    /// The column ([`column`]).
+    #[diesel(sql_type = Integer)]
+    pub k: i32,
+    /// The row id.
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    /// The project the row belongs to.
+    #[diesel(sql_type = BigInt)]
+    pub project_id: i64,
+}
+
+impl Event {
+    /// The anchor this row is.
+    pub fn anchor(&self) -> Anchor {
+        (self.k, self.id)
+    }
+}
+
+/// The `SELECT`s of every source column, each `{since}`-filtered, in one `UNION ALL`. Each
+/// branch reads one index in `(column, id)` order (migration `…_ocds_indexes`), so the
+/// database merges them without sorting and stops after the page.
+const EVENT_BRANCHES: [&str; 14] = [
+    "SELECT p.created_at AS t, 1 AS k, p.id AS id, p.id AS project_id FROM projects p \
+     WHERE p.status <> 'draft' AND NOT EXISTS (SELECT 1 FROM notices n \
+     WHERE n.project_id = p.id AND n.kind = 'intention'){since:p.created_at}",
+    "SELECT published_at, 2, id, project_id FROM notices \
+     WHERE kind = 'intention' AND project_id IS NOT NULL{since:published_at}",
+    "SELECT published_at, 3, id, project_id FROM tenders WHERE 1 = 1{since:published_at}",
+    "SELECT opened_at, 4, id, project_id FROM tenders WHERE opened_at IS NOT NULL{since:opened_at}",
+    "SELECT published_at, 5, id, project_id FROM notices \
+     WHERE kind = 'failure' AND project_id IS NOT NULL{since:published_at}",
+    "SELECT updated_at, 6, id, id FROM projects WHERE status = 'cancelled'{since:updated_at}",
+    "SELECT decided_at, 7, id, project_id FROM awards WHERE 1 = 1{since:decided_at}",
+    "SELECT answered_at, 8, id, project_id FROM challenges \
+     WHERE status = 'upheld' AND answered_at IS NOT NULL{since:answered_at}",
+    "SELECT created_at, 9, id, project_id FROM contracts WHERE 1 = 1{since:created_at}",
+    "SELECT activated_at, 10, id, project_id FROM contracts \
+     WHERE activated_at IS NOT NULL{since:activated_at}",
+    "SELECT y.paid_at, 11, y.id, c.project_id FROM payments y \
+     JOIN contracts c ON c.id = y.contract_id \
+     WHERE y.status = 'paid' AND y.paid_at IS NOT NULL{since:y.paid_at}",
+    "SELECT terminated_at, 12, id, project_id FROM contracts \
+     WHERE terminated_at IS NOT NULL{since:terminated_at}",
+    "SELECT updated_at, 13, id, project_id FROM contracts \
+     WHERE status = 'terminated'{since:updated_at}",
+    "SELECT updated_at, 14, id, project_id FROM contracts \
+     WHERE status = 'completed'{since:updated_at}",
+];
+
+/// The SQL of [`events`] with the dialect's placeholder style (`?N` or `$N`).
+fn events_sql(dollar: bool, since: bool) -> String {
+    let mark = |n: u8| {
+        if dollar {
+            format!("${n}")
+        } else {
+            format!("?{n}")
+        }
+    };
+    let first = if since { 2 } else { 1 };
+    let branches: Vec<String> = EVENT_BRANCHES
+        .iter()
+        .map(|branch| {
+            let Some(open) = branch.find("{since:") else {
+                return (*branch).to_owned();
+            };
+            let column = branch[open + 7..].trim_end_matches('}');
+            let filter = if since {
+                format!(" AND {column} >= {}", mark(1))
+            } else {
+                String::new()
+            };
+            format!("{}{filter}", &branch[..open])
+        })
+        .collect();
+    format!(
+        "{} ORDER BY t, k, id LIMIT {} OFFSET {}",
+        branches.join(" UNION ALL "),
+        mark(first),
+        mark(first + 1)
+    )
+}
+
+/// The source rows of release dates at or after `since`, in `(time, column, id)` order:
+/// `limit` of them after skipping `offset`.
+pub fn events(
+    conn: &mut AnyConnection,
+    since: Option<NaiveDateTime>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Event>> {
+    match conn {
+        AnyConnection::Postgresql(pg) => {
+            let mut q =
+                diesel::sql_query(events_sql(true, since.is_some())).into_boxed::<diesel::pg::Pg>();
+            if let Some(s) = since {
+                q = q.bind::<Timestamp, _>(s);
+            }
+            q.bind::<BigInt, _>(limit)
+                .bind::<BigInt, _>(offset)
+                .load(pg)
+        }
+        AnyConnection::Sqlite(lite) => {
+            let mut q = diesel::sql_query(events_sql(false, since.is_some()))
+                .into_boxed::<diesel::sqlite::Sqlite>();
+            if let Some(s) = since {
+                q = q.bind::<Timestamp, _>(s);
+            }
+            q.bind::<BigInt, _>(limit)
+                .bind::<BigInt, _>(offset)
+                .load(lite)
+        }
+    }
+}
 
 /// A party's public data: (name, uscc, masked resident ID number).
 type PartyRow = (String, Option<String>, Option<String>);
@@ -131,112 +296,126 @@ pub fn project_of_ocid(
     Ok(is_public(&status, notices > 0).then_some(id))
 }
 
-/// Loads the data of one project (`Some(id)`) or of every project (`None`).
-pub fn load(conn: &mut AnyConnection, project: Option<i64>) -> AppResult<OcdsData> {
+/// Loads the data of the given projects (those not public are left out), reading only
+/// their rows (`IN` lists of at most [`CHUNK`] ids).
+pub fn load(conn: &mut AnyConnection, project_ids: &[i64]) -> AppResult<OcdsData> {
     let mut data = OcdsData::default();
-    let mut q = projects::table
-        .select((
-            projects::id,
-            projects::number,
-            projects::purchaser_id,
-            projects::title,
-            projects::summary,
-            projects::budget_fen,
-            projects::method,
-            projects::status,
-            projects::created_at,
-            projects::updated_at,
-        ))
-        .order(projects::id)
-        .into_boxed();
-    if let Some(id) = project {
-        q = q.filter(projects::id.eq(id));
+    let mut wanted: Vec<i64> = project_ids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut all: Vec<ProjectRow> = Vec::new();
+    for chunk in wanted.chunks(CHUNK) {
+        let rows: Vec<ProjectRow> = projects::table
+            .filter(projects::id.eq_any(chunk))
+            .select((
+                projects::id,
+                projects::number,
+                projects::purchaser_id,
+                projects::title,
+                projects::summary,
+                projects::budget_fen,
+                projects::method,
+                projects::status,
+                projects::created_at,
+                projects::updated_at,
+            ))
+            .order(projects::id)
+            .load(conn)?;
+        all.extend(rows);
+        let rows: Vec<NoticeRef> = notices::table
+            .filter(notices::project_id.eq_any(chunk))
+            .select((
+                notices::id,
+                notices::project_id,
+                notices::kind,
+                notices::published_at,
+            ))
+            .order((notices::published_at, notices::id))
+            .load(conn)?;
+        data.notices.extend(rows);
     }
-    let all: Vec<ProjectRow> = q.load(conn)?;
-    let mut nq = notices::table
-        .filter(notices::project_id.is_not_null())
-        .select((notices::project_id, notices::kind, notices::published_at))
-        .order((notices::published_at, notices::id))
-        .into_boxed();
-    if let Some(id) = project {
-        nq = nq.filter(notices::project_id.eq(id));
-    }
-    data.notices = nq.load(conn)?;
-    let noticed: HashSet<i64> = data.notices.iter().filter_map(|n| n.0).collect();
+    let noticed: HashSet<i64> = data.notices.iter().filter_map(|n| n.1).collect();
     data.projects = all
         .into_iter()
         .filter(|p| is_public(&p.7, noticed.contains(&p.0)))
         .collect();
-    let public: HashSet<i64> = data.projects.iter().map(|p| p.0).collect();
+    let public: Vec<i64> = data.projects.iter().map(|p| p.0).collect();
 
-    let mut tq = tenders::table
-        .select((
-            tenders::id,
-            tenders::project_id,
-            tenders::bid_deadline,
-            tenders::max_price_fen,
-            tenders::published_at,
-            tenders::opened_at,
-            tenders::round,
-        ))
-        .order(tenders::id)
-        .into_boxed();
-    let mut bq = bids::table
-        .select((bids::id, bids::tender_id, bids::contractor_id, bids::status))
-        .order(bids::id)
-        .into_boxed();
-    let mut aq = awards::table
-        .select((
-            awards::id,
-            awards::project_id,
-            awards::bid_id,
-            awards::contractor_id,
-            awards::price_fen,
-            awards::decided_at,
-            awards::active,
-        ))
-        .order(awards::id)
-        .into_boxed();
-    let mut cq = challenges::table
-        .select((
-            challenges::award_id,
-            challenges::status,
-            challenges::answered_at,
-        ))
-        .order(challenges::id)
-        .into_boxed();
-    let mut kq = contracts::table
-        .select((
-            contracts::id,
-            contracts::project_id,
-            contracts::award_id,
-            contracts::contractor_id,
-            contracts::number,
-            contracts::subject,
-            contracts::amount_fen,
-            contracts::service_start,
-            contracts::service_end,
-            contracts::status,
-            contracts::created_at,
-            contracts::activated_at,
-            contracts::terminated_at,
-            contracts::updated_at,
-        ))
-        .order(contracts::id)
-        .into_boxed();
-    if let Some(id) = project {
-        tq = tq.filter(tenders::project_id.eq(id));
-        bq = bq.filter(bids::project_id.eq(id));
-        aq = aq.filter(awards::project_id.eq(id));
-        cq = cq.filter(challenges::project_id.eq(id));
-        kq = kq.filter(contracts::project_id.eq(id));
+    for chunk in public.chunks(CHUNK) {
+        let rows: Vec<TenderRow> = tenders::table
+            .filter(tenders::project_id.eq_any(chunk))
+            .select((
+                tenders::id,
+                tenders::project_id,
+                tenders::bid_deadline,
+                tenders::max_price_fen,
+                tenders::published_at,
+                tenders::opened_at,
+                tenders::round,
+            ))
+            .order(tenders::id)
+            .load(conn)?;
+        data.tenders.extend(rows);
+        let rows: Vec<BidRow> = bids::table
+            .filter(bids::project_id.eq_any(chunk))
+            .select((bids::id, bids::tender_id, bids::contractor_id, bids::status))
+            .order(bids::id)
+            .load(conn)?;
+        data.bids.extend(rows);
+        let rows: Vec<AwardRow> = awards::table
+            .filter(awards::project_id.eq_any(chunk))
+            .select((
+                awards::id,
+                awards::project_id,
+                awards::bid_id,
+                awards::contractor_id,
+                awards::price_fen,
+                awards::decided_at,
+                awards::active,
+            ))
+            .order(awards::id)
+            .load(conn)?;
+        data.awards.extend(rows);
+        let rows: Vec<ChallengeRow> = challenges::table
+            .filter(challenges::project_id.eq_any(chunk))
+            .select((
+                challenges::id,
+                challenges::award_id,
+                challenges::status,
+                challenges::answered_at,
+            ))
+            .order(challenges::id)
+            .load(conn)?;
+        data.challenges.extend(rows);
+        let rows: Vec<ContractRow> = contracts::table
+            .filter(contracts::project_id.eq_any(chunk))
+            .select((
+                contracts::id,
+                contracts::project_id,
+                contracts::award_id,
+                contracts::contractor_id,
+                contracts::number,
+                contracts::subject,
+                contracts::amount_fen,
+                contracts::service_start,
+                contracts::service_end,
+                contracts::status,
+                contracts::created_at,
+                contracts::activated_at,
+                contracts::terminated_at,
+                contracts::updated_at,
+            ))
+            .order(contracts::id)
+            .load(conn)?;
+        data.contracts.extend(rows);
     }
-    data.tenders = tq.load(conn)?;
-    data.bids = bq.load(conn)?;
-    data.awards = aq.load(conn)?;
-    data.challenges = cq.load(conn)?;
-    data.contracts = kq.load(conn)?;
-    data.contracts.retain(|k| public.contains(&k.1));
+    // Rows of different chunks: back in id order, as one query would give them.
+    data.tenders.sort_by_key(|t| t.0);
+    data.bids.sort_by_key(|b| b.0);
+    data.awards.sort_by_key(|a| a.0);
+    data.challenges.sort_by_key(|c| c.0);
+    data.contracts.sort_by_key(|k| k.0);
+    data.notices.sort_by_key(|n| (n.3, n.0));
     let contract_ids: Vec<i64> = data.contracts.iter().map(|k| k.0).collect();
     for chunk in contract_ids.chunks(CHUNK) {
         let rows: Vec<PaymentRow> = payments::table
@@ -254,6 +433,7 @@ pub fn load(conn: &mut AnyConnection, project: Option<i64>) -> AppResult<OcdsDat
             .load(conn)?;
         data.payments.extend(rows);
     }
+    data.payments.sort_by_key(|y| y.0);
 
     let purchaser_ids: BTreeSet<i64> = data.projects.iter().map(|p| p.2).collect();
     let purchaser_ids: Vec<i64> = purchaser_ids.into_iter().collect();
@@ -302,6 +482,8 @@ pub struct Release {
     pub id: String,
     /// The step's time (UTC).
     pub date: NaiveDateTime,
+    /// The source row of `date`.
+    pub anchor: Anchor,
     /// The release as JSON.
     pub json: Value,
 }
@@ -317,6 +499,7 @@ enum PartyKey {
 struct Draft {
     id: String,
     date: NaiveDateTime,
+    anchor: Anchor,
     tag: &'static str,
     body: Map<String, Value>,
     roles: Vec<(PartyKey, &'static str)>,
@@ -381,14 +564,29 @@ impl OcdsData {
         }
     }
 
-    /// Every release of every loaded project, ordered by date (then project, then step).
+    /// Every release of every loaded project, ordered by date, then anchor (column, row),
+    /// then step: the order of [`events`], so pages of events give pages of releases.
     pub fn releases(&self, settings: &OcdsSettings, rules: &ProcurementRules) -> Vec<Release> {
         let mut out = Vec::new();
         for p in &self.projects {
             out.extend(self.project_releases(p, settings, rules));
         }
-        // Stable: equal times keep each project's step order (a tender before its award).
-        out.sort_by_key(|r| r.date);
+        // Stable: releases sharing an anchor keep their project's step order (a tender
+        // before its own failure).
+        out.sort_by_key(|r| (r.date, r.anchor));
+        out
+    }
+
+    /// The releases anchored at `events` (one page of [`events`]), in the same order.
+    pub fn releases_at(
+        &self,
+        settings: &OcdsSettings,
+        rules: &ProcurementRules,
+        events: &[Event],
+    ) -> Vec<Release> {
+        let wanted: HashSet<Anchor> = events.iter().map(Event::anchor).collect();
+        let mut out = self.releases(settings, rules);
+        out.retain(|r| wanted.contains(&r.anchor));
         out
     }
 
@@ -405,15 +603,17 @@ impl OcdsData {
         let notices: Vec<&NoticeRef> = self
             .notices
             .iter()
-            .filter(|n| n.0 == Some(project_id))
+            .filter(|n| n.1 == Some(project_id))
             .collect();
         let mut drafts = Vec::new();
 
         // Planning.
-        let planned = notices
+        let (planned, planned_anchor) = notices
             .iter()
-            .find(|n| n.1 == "intention")
-            .map_or(p.8, |n| n.2);
+            .find(|n| n.2 == "intention")
+            .map_or((p.8, (column::PROJECT_CREATED, project_id)), |n| {
+                (n.3, (column::INTENTION_NOTICE, n.0))
+            });
         let mut body = Map::new();
         body.insert(
             "planning".into(),
@@ -423,6 +623,7 @@ impl OcdsData {
         drafts.push(Draft {
             id: format!("{ocid}-planning"),
             date: planned,
+            anchor: planned_anchor,
             tag: "planning",
             body,
             roles: vec![(buyer, "buyer"), (buyer, "procuringEntity")],
@@ -450,7 +651,7 @@ impl OcdsData {
             });
             drafts.push(one(
                 format!("{ocid}-tender-{tender_id}"),
-                published,
+                (published, (column::TENDER_PUBLISHED, tender_id)),
                 "tender",
                 "tender",
                 base,
@@ -469,7 +670,7 @@ impl OcdsData {
                     .collect();
                 drafts.push(one(
                     format!("{ocid}-tender-{tender_id}-opening"),
-                    opened,
+                    (opened, (column::TENDER_OPENED, tender_id)),
                     "tenderUpdate",
                     "tender",
                     json!({"id": tender_id.to_string(), "status": "active",
@@ -484,8 +685,13 @@ impl OcdsData {
             if !is_last || status == "failed" {
                 let failed = notices
                     .iter()
-                    .find(|n| n.1 == "failure" && n.2 >= published)
-                    .map_or(opened.unwrap_or(published), |n| n.2);
+                    .find(|n| n.2 == "failure" && n.3 >= published)
+                    .map_or(
+                        opened.map_or((published, (column::TENDER_PUBLISHED, tender_id)), |o| {
+                            (o, (column::TENDER_OPENED, tender_id))
+                        }),
+                        |n| (n.3, (column::FAILURE_NOTICE, n.0)),
+                    );
                 drafts.push(one(
                     format!("{ocid}-tender-{tender_id}-unsuccessful"),
                     failed,
@@ -497,7 +703,10 @@ impl OcdsData {
             } else if status == "cancelled" {
                 drafts.push(one(
                     format!("{ocid}-tender-{tender_id}-cancelled"),
-                    p.9.max(published),
+                    later(
+                        (p.9, (column::PROJECT_CANCELLED, project_id)),
+                        (published, (column::TENDER_PUBLISHED, tender_id)),
+                    ),
                     "tenderCancellation",
                     "tender",
                     json!({"id": tender_id.to_string(), "status": "cancelled"}),
@@ -529,18 +738,19 @@ impl OcdsData {
             drafts.push(Draft {
                 id: format!("{ocid}-award-{award_id}"),
                 date: decided,
+                anchor: (column::AWARD_DECIDED, award_id),
                 tag: "award",
                 body,
                 roles: vec![(supplier, "supplier")],
             });
             if !active {
-                let cancelled = self
+                let decision = (decided, (column::AWARD_DECIDED, award_id));
+                let (cancelled, cancelled_anchor) = self
                     .challenges
                     .iter()
-                    .find(|c| c.0 == award_id && c.1 == "upheld")
-                    .and_then(|c| c.2)
-                    .unwrap_or(decided)
-                    .max(decided);
+                    .find(|c| c.1 == award_id && c.2 == "upheld")
+                    .and_then(|c| c.3.map(|t| (t, (column::CHALLENGE_UPHELD, c.0))))
+                    .map_or(decision, |answer| later(answer, decision));
                 let mut body = Map::new();
                 body.insert(
                     "awards".into(),
@@ -552,6 +762,7 @@ impl OcdsData {
                 drafts.push(Draft {
                     id: format!("{ocid}-award-{award_id}-cancelled"),
                     date: cancelled,
+                    anchor: cancelled_anchor,
                     tag: "awardCancellation",
                     body,
                     roles: vec![],
@@ -568,7 +779,7 @@ impl OcdsData {
             let cid = contract_id.to_string();
             drafts.push(one(
                 format!("{ocid}-contract-{contract_id}"),
-                created,
+                (created, (column::CONTRACT_CREATED, contract_id)),
                 "contract",
                 "contracts",
                 json!([{"id": cid, "awardID": award_id.to_string(), "title": subject,
@@ -580,7 +791,7 @@ impl OcdsData {
             if let Some(signed) = activated {
                 drafts.push(one(
                     format!("{ocid}-contract-{contract_id}-signed"),
-                    signed,
+                    (signed, (column::CONTRACT_ACTIVATED, contract_id)),
                     "contractUpdate",
                     "contracts",
                     json!([{"id": cid, "awardID": award_id.to_string(), "status": "active",
@@ -589,9 +800,18 @@ impl OcdsData {
                 ));
             }
             if kstatus == "terminated" || kstatus == "completed" {
-                let ended = terminated
-                    .unwrap_or(updated)
-                    .max(activated.unwrap_or(created));
+                let stopped = match terminated {
+                    Some(t) => (t, (column::CONTRACT_TERMINATED, contract_id)),
+                    None if kstatus == "terminated" => {
+                        (updated, (column::CONTRACT_TERMINATED_UPDATED, contract_id))
+                    }
+                    None => (updated, (column::CONTRACT_COMPLETED_UPDATED, contract_id)),
+                };
+                let started = match activated {
+                    Some(t) => (t, (column::CONTRACT_ACTIVATED, contract_id)),
+                    None => (created, (column::CONTRACT_CREATED, contract_id)),
+                };
+                let ended = later(stopped, started);
                 let kind = if kstatus == "terminated" {
                     "terminated"
                 } else {
@@ -612,7 +832,7 @@ impl OcdsData {
                 let Some(paid) = pay.5 else { continue };
                 drafts.push(one(
                     format!("{ocid}-implementation-{}", pay.0),
-                    paid,
+                    (paid, (column::PAYMENT_PAID, pay.0)),
                     "implementation",
                     "contracts",
                     json!([{"id": cid, "awardID": award_id.to_string(), "implementation": {
@@ -625,7 +845,7 @@ impl OcdsData {
         }
 
         // In date order, each release carrying every party known so far with its roles.
-        drafts.sort_by_key(|d| d.date);
+        drafts.sort_by_key(|d| (d.date, d.anchor));
         let mut known: BTreeMap<PartyKey, BTreeSet<&'static str>> = BTreeMap::new();
         drafts
             .into_iter()
@@ -651,6 +871,7 @@ impl OcdsData {
                     ocid: ocid.clone(),
                     id: d.id,
                     date: d.date,
+                    anchor: d.anchor,
                     json: Value::Object(release),
                 }
             })
@@ -682,7 +903,7 @@ fn party_id(key: PartyKey, party: &PartyRow) -> String {
 /// A draft whose body is one section.
 fn one(
     id: String,
-    date: NaiveDateTime,
+    (date, anchor): (NaiveDateTime, Anchor),
     tag: &'static str,
     section: &str,
     value: Value,
@@ -693,10 +914,16 @@ fn one(
     Draft {
         id,
         date,
+        anchor,
         tag,
         body,
         roles,
     }
+}
+
+/// The later of two dated anchors; on equal times the second (as `Ord::max`).
+fn later(a: (NaiveDateTime, Anchor), b: (NaiveDateTime, Anchor)) -> (NaiveDateTime, Anchor) {
+    if a.0 > b.0 { a } else { b }
 }
 
 /// Merges `later` into `target` (OCDS merge, simplified): objects field by field, a `null`

@@ -10,8 +10,9 @@ use super::ocds::{self, VERSION};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
 
-/// Releases per page of `GET /api/ocds/releases`.
-pub const PAGE_SIZE: usize = 100;
+/// Steps per page of `GET /api/ocds/releases`: a page holds the releases of 100
+/// consecutive source rows ([`ocds::events`]), about 100 releases.
+pub const PAGE_SIZE: i64 = 100;
 
 /// `GET /api/ocds/releases` parameters.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -67,26 +68,24 @@ pub async fn release_package(
     let since = query.since.as_deref().map(parse_since).transpose()?;
     let settings = state.settings.clone();
     let rules = state.rules.clone();
-    let all = state
+    // Beyond the last page any offset is as good as another.
+    let offset = (page - 1).saturating_mul(PAGE_SIZE);
+    let (items, more) = state
         .db
         .run(move |conn| {
-            let data = ocds::load(conn, None)?;
-            Ok(data.releases(&settings.ocds, &rules))
+            // One more than a page, to know whether another page follows.
+            let mut events = ocds::events(conn, since, offset, PAGE_SIZE + 1)?;
+            let more = events.len() > PAGE_SIZE as usize;
+            events.truncate(PAGE_SIZE as usize);
+            let projects: Vec<i64> = events.iter().map(|e| e.project_id).collect();
+            let data = ocds::load(conn, &projects)?;
+            let releases = data.releases_at(&settings.ocds, &rules, &events);
+            Ok((
+                releases.into_iter().map(|r| r.json).collect::<Vec<Value>>(),
+                more,
+            ))
         })
         .await?;
-    let selected: Vec<&ocds::Release> = all
-        .iter()
-        .filter(|r| since.is_none_or(|s| r.date >= s))
-        .collect();
-    let offset = usize::try_from(page - 1)
-        .unwrap_or(usize::MAX)
-        .saturating_mul(PAGE_SIZE);
-    let items: Vec<Value> = selected
-        .iter()
-        .skip(offset)
-        .take(PAGE_SIZE)
-        .map(|r| r.json.clone())
-        .collect();
     let base = state.settings.server.public_base_url.trim_end_matches('/');
     let mut package = json!({
         "uri": self_uri(&state, &req),
@@ -95,7 +94,7 @@ pub async fn release_package(
         "publisher": publisher(&state),
         "releases": items,
     });
-    if selected.len() > offset.saturating_add(PAGE_SIZE) {
+    if more {
         let mut next = format!("{base}/api/ocds/releases?page={}", page + 1);
         if let Some(s) = &query.since {
             next.push_str("&since=");
@@ -143,7 +142,7 @@ pub async fn record_package(
             let Some(project) = ocds::project_of_ocid(conn, &settings.ocds, &wanted)? else {
                 return Err(AppError::NotFound(format!("OCDS 记录 {wanted} 不存在")));
             };
-            let data = ocds::load(conn, Some(project))?;
+            let data = ocds::load(conn, &[project])?;
             Ok(data.releases(&settings.ocds, &rules))
         })
         .await?;

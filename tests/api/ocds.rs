@@ -406,3 +406,96 @@ async fn ocds_packages_validate_follow_codelists_and_mask_id_numbers() {
             .expect(404);
     }
 }
+
+/// The ids of the releases of every page of `/api/ocds/releases?{query}`, following
+/// `links.next` while checking it names the next page; and how many pages there were.
+async fn walk_pages(app: &TestApp, query: &str) -> (Vec<(String, String)>, usize) {
+    let mut out = Vec::new();
+    let mut page = 1;
+    loop {
+        let sep = if query.is_empty() { "" } else { "&" };
+        let package = app
+            .get(&format!("/api/ocds/releases?page={page}{sep}{query}"), None)
+            .await
+            .expect(200)
+            .json();
+        if page == 1 {
+            validate("release-package-schema.json", &package);
+        }
+        for r in package["releases"].as_array().expect("releases") {
+            out.push((
+                r["id"].as_str().expect("id").to_owned(),
+                r["date"].as_str().expect("date").to_owned(),
+            ));
+        }
+        let Some(next) = package["links"]["next"].as_str() else {
+            return (out, page);
+        };
+        page += 1;
+        assert!(
+            next.ends_with(&format!("/api/ocds/releases?page={page}{sep}{query}")),
+            "{next}"
+        );
+        assert!(page < 1000, "paging does not end");
+    }
+}
+
+#[tokio::test]
+async fn paging_yields_every_release_once_in_order_with_and_without_since() {
+    let app = spawn_app().await;
+    let today = app.state.clock.today();
+    let expected: Vec<(String, String)> = {
+        let mut conn = app.conn();
+        sixnorms::demo::load(
+            &mut conn,
+            &app.state.settings,
+            &app.state.rules,
+            &app.state.calendar,
+            app.state.clock.now(),
+            today,
+        )
+        .expect("demo loads");
+        sixnorms::demo::scale::generate(&mut conn, &app.state.rules, 300, today)
+            .expect("scale data");
+        // The reference: every project's releases built in memory at once.
+        let ids: Vec<i64> = projects::table
+            .select(projects::id)
+            .load(&mut *conn)
+            .expect("projects");
+        sixnorms::disclosure::ocds::load(&mut conn, &ids)
+            .expect("ocds data")
+            .releases(&app.state.settings.ocds, &app.state.rules)
+            .into_iter()
+            .map(|r| (r.id, sixnorms::clock::rfc3339(r.date)))
+            .collect()
+    };
+    assert!(expected.len() > 1000, "{} releases", expected.len());
+
+    let (paged, pages) = walk_pages(&app, "").await;
+    assert!(pages > 5, "{pages} pages");
+    let unique: HashSet<&String> = paged.iter().map(|r| &r.0).collect();
+    assert_eq!(unique.len(), paged.len(), "a release on two pages");
+    assert_eq!(
+        paged, expected,
+        "every release once, in the reference order"
+    );
+    assert!(paged.windows(2).all(|w| w[0].1 <= w[1].1), "dates ascend");
+
+    // From the middle: exactly the releases dated at or after `since`.
+    let since = expected[expected.len() / 2].1.clone();
+    let tail: Vec<(String, String)> = expected.iter().filter(|r| r.1 >= since).cloned().collect();
+    let encoded = since.replace(':', "%3A");
+    let (paged, pages) = walk_pages(&app, &format!("since={encoded}")).await;
+    assert!(pages > 1, "{pages} pages");
+    assert_eq!(paged, tail);
+
+    // Past the end: an empty page without a next link.
+    let beyond = app
+        .get("/api/ocds/releases?page=100000", None)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(beyond["releases"], json!([]));
+    assert!(beyond.get("links").is_none());
+    app.get("/api/ocds/releases?page=0", None).await.expect(422);
+}

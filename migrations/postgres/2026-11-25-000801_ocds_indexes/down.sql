@@ -1,0 +1,12 @@
+DROP INDEX payments_status_paid;
+DROP INDEX contracts_status_updated;
+DROP INDEX contracts_terminated;
+DROP INDEX contracts_activated;
+DROP INDEX contracts_created;
+DROP INDEX challenges_status_answered;
+DROP INDEX awards_decided;
+DROP INDEX tenders_opened;
+DROP INDEX tenders_published;
+DROP INDEX notices_kind_published_id;
+DROP INDEX projects_status_updated;
+DROP INDEX projects_created_ocds;
