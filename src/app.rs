@@ -145,6 +145,7 @@ pub fn configure(state: &AppState, cfg: &mut web::ServiceConfig) {
         .configure(crate::auth::routes::configure)
         .configure(crate::audit::routes::configure)
         .configure(crate::jobs::routes::configure)
+        .configure(crate::notify::routes::configure)
         .configure(crate::regions::routes::configure)
         .configure(crate::catalog::routes::configure)
         .configure(crate::purchasers::routes::configure)

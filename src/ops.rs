@@ -154,6 +154,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::contracts::delivery::routes::DeliveryApi::openapi());
     doc.merge(crate::evaluations::routes::EvaluationsApi::openapi());
     doc.merge(crate::disclosure::timeliness::TimelinessApi::openapi());
+    doc.merge(crate::notify::routes::NotifyApi::openapi());
     doc
 }
 

@@ -643,6 +643,7 @@ pub fn create(
             None,
             Some(&json!(view)),
         )?;
+        crate::notify::events::contract_to_sign(conn, now, row.id)?;
         Ok(view)
     })
 }
@@ -860,6 +861,8 @@ fn activate(
         Some(&json!({ "status": "draft", "project_status": project_from.as_str() })),
         Some(&json!({ "status": contract_to.as_str(), "project_status": project_to.as_str() })),
     )?;
+    crate::notify::events::contract_signed(conn, now, contract.id)?;
+    crate::notify::events::payments_due(conn, now, contract.id)?;
     Ok(())
 }
 
@@ -1050,6 +1053,7 @@ pub fn pay(
                 "paid_amount": format!("{:.2}", from_fen(paid_fen)),
             })),
         )?;
+        crate::notify::events::payment_paid(conn, now, payment_id)?;
         complete_if_done(conn, contract.id, now)?;
         Ok(payment_view(&row))
     })
@@ -1227,6 +1231,7 @@ pub fn terminate(
                 "pay_unpaid": pay_unpaid,
             })),
         )?;
+        crate::notify::events::payments_due(conn, now, contract_id)?;
         Ok(view)
     })
 }

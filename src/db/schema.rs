@@ -97,6 +97,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    notification_opt_outs (user_id, kind) {
+        user_id -> BigInt,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     regions (code) {
         code -> Text,
         name -> Text,
@@ -589,6 +597,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     job_runs,
     outbox,
+    notification_opt_outs,
     regions,
     catalog_domains,
     target_groups,

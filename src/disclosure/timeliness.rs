@@ -15,10 +15,9 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
-use crate::db::schema::{notices, projects, purchasers, users};
+use crate::db::schema::{notices, projects, purchasers};
 use crate::db::{AnyConnection, write_tx};
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::notify::outbox::{NewEmail, enqueue};
 
 /// One purchaser's figures.
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
@@ -184,44 +183,16 @@ pub async fn watch(state: &AppState) -> AppResult<serde_json::Value> {
             let due = outstanding(conn, lead, today + Duration::days(1))?;
             let mut queued = 0_usize;
             for notice in &due {
-                let officers: Vec<(i64, String, String)> = users::table
-                    .filter(users::purchaser_id.eq(notice.purchaser_id))
-                    .filter(users::role.eq("officer"))
-                    .filter(users::active.eq(true))
-                    .select((users::id, users::email, users::display_name))
-                    .load(conn)?;
-                let (kind, state_word) = match notice.due_by.cmp(&today) {
-                    std::cmp::Ordering::Less => ("notice_overdue", "已逾期"),
-                    std::cmp::Ordering::Equal => ("notice_due_today", "今日到期"),
-                    std::cmp::Ordering::Greater => ("notice_due_tomorrow", "明日到期"),
+                let due_notice = crate::notify::events::NoticeDue {
+                    purchaser_id: notice.purchaser_id,
+                    notice_kind: notice.kind,
+                    project_id: notice.project_id,
+                    title: &notice.title,
+                    due_by: notice.due_by,
                 };
-                let subject = format!("【信息公开提醒】{}采购意向公告{}", notice.title, state_word);
-                let body = format!(
-                    "{}采购意向公告应于 {} 前公开，目前尚未发布（{}）。\n请登录平台发布：{}/app\n\n依据财政部令第102号及政府采购意向公开有关规定，采购意向应在采购活动开始前30日公开。",
-                    notice.title, notice.due_by, state_word, base_url
-                );
-                for (user_id, email, _name) in officers {
-                    let key = format!(
-                        "{kind}:{}:{}:{today}:{user_id}",
-                        notice.kind, notice.project_id
-                    );
-                    let inserted = write_tx(conn, |conn| {
-                        enqueue(
-                            conn,
-                            now,
-                            &NewEmail {
-                                kind,
-                                dedup_key: Some(&key),
-                                to_address: &email,
-                                to_user_id: Some(user_id),
-                                subject: &subject,
-                                body_text: &body,
-                                body_html: None,
-                            },
-                        )
-                    })?;
-                    queued += usize::from(inserted.is_some());
-                }
+                queued += write_tx(conn, |conn| {
+                    crate::notify::events::notice_reminder(conn, now, &due_notice, &base_url)
+                })?;
             }
             Ok(serde_json::json!({ "notices": due.len(), "queued": queued }))
         })

@@ -498,6 +498,7 @@ pub fn set_evaluators(
             Some(&json!({ "evaluator_ids": before })),
             Some(&json!({ "evaluator_ids": after })),
         )?;
+        crate::notify::events::evaluation_assigned(conn, now, id)?;
         let row = model::get(conn, id)?;
         view(conn, indicators, &row)
     })
@@ -762,6 +763,8 @@ fn grade_in_tx(
             "feedback": applied.summary,
         })),
     )?;
+    crate::notify::events::evaluation_graded(conn, now, id, &applied.sentences)?;
+    crate::notify::events::payments_due(conn, now, contract.id)?;
     // A graded final evaluation may complete the contract (and its project) when every
     // installment is already paid or withheld.
     if kind == EvaluationKind::Final {

@@ -10,10 +10,8 @@ use serde_json::json;
 use super::model::{self, REPORT_ACCEPTED, REPORT_SUBMITTED};
 use super::service::{month_start, period_of};
 use crate::app::AppState;
-use crate::contracts::model::ContractRow;
 use crate::db::{AnyConnection, write_tx};
-use crate::error::{AppError, AppResult};
-use crate::notify::outbox::{self, NewEmail};
+use crate::error::AppResult;
 
 /// Queues a reminder to each contractor whose last month's report is missing; returns
 /// `{"queued": n, "period": "YYYY-MM", "contracts": k}` (k contracts missing the report).
@@ -49,48 +47,11 @@ fn remind(
             continue;
         }
         missing += 1;
-        queued += write_tx(conn, |conn| mail_missing(conn, now, &contract, &period))?;
+        queued += write_tx(conn, |conn| {
+            crate::notify::events::report_missing(conn, now, contract.id, &period)
+        })?;
     }
     Ok(json!({ "queued": queued, "period": period, "contracts": missing }))
-}
-
-fn mail_missing(
-    conn: &mut AnyConnection,
-    now: NaiveDateTime,
-    contract: &ContractRow,
-    period: &str,
-) -> Result<i64, AppError> {
-    let subject = format!(
-        "【服务报告提醒】合同 {} {} 月度服务报告尚未提交",
-        contract.number, period
-    );
-    let mut queued = 0;
-    for recipient in model::contractor_users(conn, contract.contractor_id)? {
-        let body = format!(
-            "{name}：\n\n您单位承接的“{subject}”（合同编号 {number}）{period} 月度服务报告尚未提交（或被退回后尚未重新提交）。\n\n请登录系统尽快填报该月的服务人数、服务人次、活动、个案和志愿者等汇总数据。月度服务报告只填报汇总数据，请勿填写服务对象的姓名或身份证号。\n\n本邮件由政府购买社会工作服务管理平台自动发送，请勿回复。\n",
-            name = recipient.display_name,
-            subject = contract.subject,
-            number = contract.number,
-        );
-        let key = format!("report_missing:{}:{}:{}", contract.id, period, recipient.id);
-        let id = outbox::enqueue(
-            conn,
-            now,
-            &NewEmail {
-                kind: "report_missing",
-                dedup_key: Some(&key),
-                to_address: &recipient.email,
-                to_user_id: Some(recipient.id),
-                subject: &subject,
-                body_text: &body,
-                body_html: None,
-            },
-        )?;
-        if id.is_some() {
-            queued += 1;
-        }
-    }
-    Ok(queued)
 }
 
 #[cfg(test)]

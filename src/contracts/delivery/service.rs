@@ -22,10 +22,9 @@ use crate::clock::{rfc3339, shanghai_date};
 use crate::contracts::model::{
     self as contracts, ContractRow, ensure_contractor_user, ensure_party, ensure_purchaser_officer,
 };
-use crate::db::schema::{audit_log, report_counts, service_reports, supervisions, target_groups};
+use crate::db::schema::{report_counts, service_reports, supervisions, target_groups};
 use crate::db::{AnyConnection, write_tx};
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::notify::outbox::{self, NewEmail};
 use crate::procurement::projects::model as projects_model;
 
 /// Longest narrative, in characters.
@@ -650,62 +649,10 @@ pub fn review_report(
             Some(&json!(view)),
         )?;
         if decision == REPORT_RETURNED {
-            mail_returned(
-                conn,
-                now,
-                &contract,
-                &updated,
-                comment.as_deref().unwrap_or(""),
-            )?;
+            crate::notify::events::report_returned(conn, now, report_id)?;
         }
         Ok(view)
     })
-}
-
-/// Queues `report_returned` to each active user of the contractor. The dedup key carries how
-/// many times the report has been returned (counted from the audit trail, this return
-/// included), so each return mails once and a later return mails again.
-fn mail_returned(
-    conn: &mut AnyConnection,
-    now: NaiveDateTime,
-    contract: &ContractRow,
-    report: &ReportRow,
-    comment: &str,
-) -> AppResult<()> {
-    let returns: i64 = audit_log::table
-        .filter(audit_log::entity_type.eq("service_report"))
-        .filter(audit_log::entity_id.eq(report.id.to_string()))
-        .filter(audit_log::action.eq("report.return"))
-        .count()
-        .get_result(conn)?;
-    let subject = format!(
-        "【服务报告退回】合同 {} {} 月度服务报告需修改后重新提交",
-        contract.number, report.period
-    );
-    for recipient in model::contractor_users(conn, contract.contractor_id)? {
-        let body = format!(
-            "{name}：\n\n您单位承接的“{subject}”（合同编号 {number}）{period} 月度服务报告已被采购人退回。\n\n退回意见：{comment}\n\n请按意见修改后，在系统中重新提交该月服务报告。\n\n本邮件由政府购买社会工作服务管理平台自动发送，请勿回复。\n",
-            name = recipient.display_name,
-            subject = contract.subject,
-            number = contract.number,
-            period = report.period,
-        );
-        let key = format!("report_returned:{}:{}:{}", report.id, returns, recipient.id);
-        outbox::enqueue(
-            conn,
-            now,
-            &NewEmail {
-                kind: "report_returned",
-                dedup_key: Some(&key),
-                to_address: &recipient.email,
-                to_user_id: Some(recipient.id),
-                subject: &subject,
-                body_text: &body,
-                body_html: None,
-            },
-        )?;
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------- progress

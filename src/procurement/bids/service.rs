@@ -421,6 +421,7 @@ pub fn submit(
                 "receipt_sha256": bid.receipt_sha256,
             })),
         )?;
+        crate::notify::events::bid_received(conn, now, bid.id)?;
         Ok(BidReceipt {
             id: bid.id,
             receipt_sha256: bid.receipt_sha256,
@@ -834,6 +835,7 @@ pub fn open(
             .map_err(AppError::internal)?;
             notices::publish(conn, actor, &notice(NoticeKind::Failure, failure_html))?;
         }
+        crate::notify::events::bids_opened(conn, now, tender.id)?;
         audit::record(
             conn,
             actor,

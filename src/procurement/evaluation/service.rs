@@ -1006,6 +1006,7 @@ pub fn award(
             Some(&json!({ "status": from.as_str() })),
             Some(&json!({ "status": to.as_str(), "award": view })),
         )?;
+        crate::notify::events::award_decided(conn, now, row.id)?;
         Ok(view)
     })
 }
@@ -1104,6 +1105,7 @@ pub fn file_challenge(
             None,
             Some(&json!(view)),
         )?;
+        crate::notify::events::challenge_filed(conn, now, row.id)?;
         Ok(view)
     })
 }
@@ -1253,6 +1255,7 @@ pub fn answer_challenge(
                 "project_status": project_status.as_str(),
             })),
         )?;
+        crate::notify::events::challenge_answered(conn, now, challenge_id)?;
         Ok(AnswerView {
             challenge: view,
             project_status: project_status.as_str().to_owned(),

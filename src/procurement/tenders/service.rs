@@ -508,6 +508,7 @@ pub fn publish(
                 created_by: Some(user.id),
             },
         )?;
+        crate::notify::events::tender_published(conn, now, tender.id)?;
         let after = json!({ "status": to.as_str(), "tender": view(conn, &tender)? });
         audit::record(
             conn,

@@ -1,0 +1,2 @@
+DROP INDEX outbox_status_created;
+DROP TABLE notification_opt_outs;
