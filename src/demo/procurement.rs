@@ -209,6 +209,8 @@ pub fn load(
     )?;
     projects::cancel(
         conn,
+        rules,
+        calendar,
         &officer,
         at_nine(today - Duration::days(30)),
         cancelled,

@@ -565,8 +565,7 @@ pub fn generate(
                         bodies::render_failure(&FailureBody {
                             header: header.clone(),
                             reason: "符合资格条件的供应商不足三家".into(),
-                            qualified_bids: 2,
-                            required: 3,
+                            shortfall: Some((2, 3)),
                         }),
                     )?;
                 } else if let (true, Some((winning_bid, winner, price_fen))) =

@@ -143,10 +143,9 @@ pub struct FailureBody {
     pub header: Header,
     /// Why the procurement failed.
     pub reason: String,
-    /// How many bids were qualified.
-    pub qualified_bids: usize,
-    /// How many the method requires.
-    pub required: u32,
+    /// How many bids were qualified and how many the method requires, when it failed for
+    /// want of bids (`None` when the purchaser terminated it).
+    pub shortfall: Option<(usize, u32)>,
 }
 
 /// The award notice (中标（成交）结果公告).
@@ -387,8 +386,7 @@ pub fn render_opening(b: &OpeningBody) -> Result<String, askama::Error> {
 struct FailurePage<'a> {
     h: HeaderView<'a>,
     reason: &'a str,
-    qualified_bids: usize,
-    required: u32,
+    shortfall: Option<(usize, u32)>,
 }
 
 /// Renders the 废标（终止）公告.
@@ -396,8 +394,7 @@ pub fn render_failure(b: &FailureBody) -> Result<String, askama::Error> {
     FailurePage {
         h: HeaderView::of(&b.header),
         reason: &b.reason,
-        qualified_bids: b.qualified_bids,
-        required: b.required,
+        shortfall: b.shortfall,
     }
     .render()
 }
@@ -684,8 +681,7 @@ mod tests {
         let html = render_failure(&FailureBody {
             header: header("兴庆区困难群众服务项目"),
             reason: "有效投标不足三家".to_owned(),
-            qualified_bids: 2,
-            required: 3,
+            shortfall: Some((2, 3)),
         })
         .expect("render");
         assert_sections(
@@ -702,6 +698,19 @@ mod tests {
         assert!(html.contains("资格审查合格的投标 2 家"), "{html}");
         assert!(html.contains("至少需要 3 家"), "{html}");
         assert!(html.contains(CAPITALS), "budget");
+    }
+
+    #[test]
+    fn a_terminated_procurement_states_the_reason_without_a_bid_count() {
+        let html = render_failure(&FailureBody {
+            header: header("兴庆区困难群众服务项目"),
+            reason: "采购人终止本次采购：预算调整".to_owned(),
+            shortfall: None,
+        })
+        .expect("render");
+        assert!(html.contains("四、废标（终止）原因"));
+        assert!(html.contains("采购人终止本次采购：预算调整"));
+        assert!(!html.contains("资格审查合格的投标"), "{html}");
     }
 
     fn award_body() -> AwardBody {

@@ -308,11 +308,12 @@ pub async fn cancel_project(
     let id = id.into_inner();
     let now = state.clock.now();
     let rules = state.rules.clone();
+    let calendar = state.calendar.clone();
     let reason = body.0.reason;
     let view = state
         .db
         .run(move |conn| {
-            let row = projects::cancel(conn, &user, now, id, &reason)?;
+            let row = projects::cancel(conn, &rules, &calendar, &user, now, id, &reason)?;
             projects::view(conn, &rules, &row)
         })
         .await?;

@@ -1151,3 +1151,60 @@ async fn uploads_are_typed_by_content_limited_in_size_and_stored_once() {
     );
     assert_eq!(app.counts(&["documents"])[0].1, before[1].1 + 1);
 }
+
+#[tokio::test]
+async fn cancelling_a_published_tender_publishes_a_termination_notice_and_a_draft_none() {
+    let app = spawn_app().await;
+    // A project cancelled before anything public about it publishes nothing.
+    let b = buyer(&app, 2, "government_department", "1000000.00").await;
+    let draft = project(&app, &b, project_body(&b)).await;
+    let before = app.counts(&["notices"]);
+    app.post(
+        &format!("/api/v1/projects/{draft}/cancel"),
+        Some(&b.officer),
+        json!({"reason": "预算调整"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(app.counts(&["notices"]), before);
+
+    let id = prepared(&app, 1, "open_tender").await;
+    let officer = tender(&app, 1, id, &[]).await;
+    let notices_before = app.counts(&["notices"]);
+    app.post(
+        &format!("/api/v1/projects/{id}/cancel"),
+        Some(&officer),
+        json!({"reason": "服务需求发生重大变化，终止本次采购"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        app.counts(&["notices"])[0].1,
+        notices_before[0].1 + 1,
+        "one notice"
+    );
+    let list = app
+        .get("/api/v1/notices?kind=failure", None)
+        .await
+        .expect(200)
+        .json();
+    let item = list["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|n| n["project_id"] == id))
+        .cloned()
+        .expect("the termination notice");
+    let detail = app
+        .get(&format!("/api/v1/notices/{}", item["id"]), None)
+        .await
+        .expect(200)
+        .json();
+    let body = detail["body_html"].as_str().expect("body");
+    assert!(
+        body.contains("采购人终止本次采购：服务需求发生重大变化，终止本次采购"),
+        "{body}"
+    );
+    assert!(!body.contains("资格审查合格的投标"), "{body}");
+    // Published Wednesday 2026-04-01: due two working days later, and on time.
+    assert_eq!(detail["due_by"], "2026-04-03");
+    assert_eq!(detail["on_time"], true);
+}

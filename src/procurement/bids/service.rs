@@ -829,8 +829,7 @@ pub fn open(
             let failure_html = bodies::render_failure(&FailureBody {
                 header,
                 reason: reason.clone(),
-                qualified_bids: qualified,
-                required: method.min_suppliers,
+                shortfall: Some((qualified, method.min_suppliers)),
             })
             .map_err(AppError::internal)?;
             notices::publish(conn, actor, &notice(NoticeKind::Failure, failure_html))?;

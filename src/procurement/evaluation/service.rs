@@ -1196,8 +1196,10 @@ pub fn answer_challenge(
                 bodies::render_failure(&FailureBody {
                     header: notice_header(conn, rules, &project)?,
                     reason: failure_reason(&answer),
-                    qualified_bids: 0,
-                    required: rules.method(&project.method).map_or(1, |m| m.min_suppliers),
+                    shortfall: Some((
+                        0,
+                        rules.method(&project.method).map_or(1, |m| m.min_suppliers),
+                    )),
                 })
                 .map_err(AppError::internal)?,
             )

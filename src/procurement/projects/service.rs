@@ -10,9 +10,11 @@ use serde_json::json;
 use super::model::{self, ProjectRow, TargetRow};
 use crate::audit;
 use crate::auth::CurrentUser;
+use crate::calendar::Calendar;
+use crate::clock::shanghai_date;
 use crate::db::schema::{project_targets, projects, stations, target_groups};
 use crate::db::{AnyConnection, write_tx};
-use crate::disclosure::bodies::{self, Header, IntentionBody, TargetLine};
+use crate::disclosure::bodies::{self, FailureBody, Header, IntentionBody, TargetLine};
 use crate::disclosure::notices::{self, NewNotice, NoticeKind};
 use crate::domain::eligibility::purchaser_eligibility;
 use crate::domain::money::{from_fen, to_fen};
@@ -730,9 +732,13 @@ pub fn publish_intention(
     })
 }
 
-/// Cancels a project before opening; its budget commitment is released.
+/// Cancels a project before opening; its budget commitment is released. Once its tender was
+/// published, the bidders and the public learn of it from a 终止公告 (a failure notice
+/// stating the reason), due like a result notice.
 pub fn cancel(
     conn: &mut AnyConnection,
+    rules: &ProcurementRules,
+    calendar: &Calendar,
     user: &CurrentUser,
     now: NaiveDateTime,
     id: i64,
@@ -752,6 +758,28 @@ pub fn cancel(
     write_tx(conn, |conn| {
         model::set_status(conn, id, from, to, Some(reason), now)?;
         budgets::release(conn, row.budget_id, row.budget_fen, now)?;
+        if from == ProjectStatus::Tendering {
+            let body_html = bodies::render_failure(&FailureBody {
+                header: notice_header(conn, rules, &row)?,
+                reason: format!("采购人终止本次采购：{reason}"),
+                shortfall: None,
+            })
+            .map_err(AppError::internal)?;
+            notices::publish(
+                conn,
+                &user.actor(now),
+                &NewNotice {
+                    kind: NoticeKind::Failure,
+                    project_id: Some(id),
+                    purchaser_id: row.purchaser_id,
+                    region_code: row.region_code.clone(),
+                    title: bodies::title(NoticeKind::Failure, &row.title),
+                    body_html,
+                    due_by: Some(rules.award_notice_due(calendar, shanghai_date(now))),
+                    created_by: Some(user.id),
+                },
+            )?;
+        }
         audit::record(
             conn,
             &user.actor(now),
