@@ -29,6 +29,7 @@ use crate::disclosure::bodies::{
 use crate::disclosure::contract_bodies::{ContractBody, TerminationBody, render_termination};
 use crate::disclosure::evaluation_bodies::{EvaluationBody, render_evaluation};
 use crate::disclosure::notices::NoticeKind;
+use crate::domain::eligibility::purchaser_eligibility;
 use crate::domain::ids::mask_resident_id;
 use crate::domain::money::from_fen;
 use crate::error::{AppError, AppResult};
@@ -40,6 +41,9 @@ const SOURCE: &str = "本级财政（规模测试）";
 /// What each generated budget holds beyond the generated projects: room for ordinary work
 /// (5,000,000 yuan, in fen).
 const ROOM_FEN: i64 = 500_000_000;
+
+/// A purchaser row as loaded: id, name, kind, region code, contact name, contact phone.
+type PurchaserRow = (i64, String, String, String, String, String);
 
 /// A contractor row as loaded: id, name, USCC, resident ID, region code.
 type ContractorRow = (i64, String, Option<String>, Option<String>, String);
@@ -174,20 +178,23 @@ fn load_parties(
         .into_iter()
         .collect();
     let name_of = |code: &str| region_names.get(code).cloned().unwrap_or_default();
-    let purchaser_rows: Vec<(i64, String, String, String, String)> = purchasers::table
+    let purchaser_rows: Vec<PurchaserRow> = purchasers::table
         .select((
             purchasers::id,
             purchasers::name,
+            purchasers::kind,
             purchasers::region_code,
             purchasers::contact_name,
             purchasers::contact_phone,
         ))
         .order(purchasers::id)
         .load(conn)?;
+    // Only eligible purchasers buy services (a 公益一类 institution never does).
     let purchaser_list = purchaser_rows
         .into_iter()
+        .filter(|(_, _, kind, ..)| purchaser_eligibility(kind).eligible)
         .map(
-            |(id, name, region_code, contact_name, contact_phone)| Purchaser {
+            |(id, name, _, region_code, contact_name, contact_phone)| Purchaser {
                 id,
                 name,
                 region_name: name_of(&region_code),
@@ -368,7 +375,12 @@ pub fn generate(
                 let terminated = reached >= Reached::InService && !failed && dice.chance(3);
                 let budget_fen = (50 + dice.below(150) as i64) * 1_000_000; // 5万–200万元
                 let number = format!("GM{}-{:06}", year, project_id);
-                let title = format!("{}{}年{}项目", purchaser.region_name, year, item.name);
+                let suffix = if item.name.ends_with("项目") {
+                    ""
+                } else {
+                    "项目"
+                };
+                let title = format!("{}{}年{}{suffix}", purchaser.region_name, year, item.name);
                 let tender_on = intention_on + Duration::days(30);
                 let opening_on = tender_on + Duration::days(21);
                 let award_on = opening_on + Duration::days(9);

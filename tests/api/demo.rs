@@ -425,6 +425,20 @@ async fn scale_data_covers_every_state_consistently_and_tops_up_once() {
         assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
     }
 
+    // Only eligible purchasers buy: the demo's 公益一类 welfare institution never does.
+    let ineligible: i64 = {
+        use diesel::prelude::*;
+        use sixnorms::db::schema::{projects, purchasers};
+        let mut conn = app.conn();
+        projects::table
+            .inner_join(purchasers::table)
+            .filter(purchasers::kind.eq("public_institution_class1"))
+            .count()
+            .get_result(&mut conn)
+            .expect("count")
+    };
+    assert_eq!(ineligible, 0);
+
     // Nothing is dated after today, and every contract rests on its project's active award.
     use diesel::prelude::*;
     use sixnorms::db::schema::{awards, contracts, notices, projects};
