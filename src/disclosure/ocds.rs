@@ -153,11 +153,17 @@ impl Event {
 }
 
 /// The `SELECT`s of every source column, each `{since}`-filtered, in one `UNION ALL`. Each
-/// branch reads one index in `(column, id)` order (migration `…_ocds_indexes`), so the
-/// database merges them without sorting and stops after the page.
+/// branch reads one index in `(column, id)` order (migration `…_ocds_indexes`) and is cut to
+/// the rows the page can need (offset + limit) before the union is sorted, so a page costs
+/// the same at any size of the database (PostgreSQL would otherwise sort every event).
+///
+/// The first branch dates the planning release of a project without an intention notice. A
+/// project leaves `draft` only by publishing its intention or by being cancelled, so only a
+/// cancelled one can lack it; saying so lets the branch read the `status` index instead of
+/// probing every project.
 const EVENT_BRANCHES: [&str; 14] = [
     "SELECT p.created_at AS t, 1 AS k, p.id AS id, p.id AS project_id FROM projects p \
-     WHERE p.status <> 'draft' AND NOT EXISTS (SELECT 1 FROM notices n \
+     WHERE p.status = 'cancelled' AND NOT EXISTS (SELECT 1 FROM notices n \
      WHERE n.project_id = p.id AND n.kind = 'intention'){since:p.created_at}",
     "SELECT published_at, 2, id, project_id FROM notices \
      WHERE kind = 'intention' AND project_id IS NOT NULL{since:published_at}",
@@ -193,26 +199,28 @@ fn events_sql(dollar: bool, since: bool) -> String {
         }
     };
     let first = if since { 2 } else { 1 };
+    let (limit, offset) = (mark(first), mark(first + 1));
     let branches: Vec<String> = EVENT_BRANCHES
         .iter()
-        .map(|branch| {
-            let Some(open) = branch.find("{since:") else {
-                return (*branch).to_owned();
+        .enumerate()
+        .map(|(i, branch)| {
+            let (select, filter) = match branch.find("{since:") {
+                Some(open) if since => {
+                    let column = branch[open + 7..].trim_end_matches('}');
+                    (&branch[..open], format!(" AND {column} >= {}", mark(1)))
+                }
+                Some(open) => (&branch[..open], String::new()),
+                None => (*branch, String::new()),
             };
-            let column = branch[open + 7..].trim_end_matches('}');
-            let filter = if since {
-                format!(" AND {column} >= {}", mark(1))
-            } else {
-                String::new()
-            };
-            format!("{}{filter}", &branch[..open])
+            // Positions: 1 is the time, 3 the row id (the branches name them differently).
+            format!(
+                "SELECT * FROM ({select}{filter} ORDER BY 1, 3 LIMIT ({limit} + {offset})) AS b{i}"
+            )
         })
         .collect();
     format!(
-        "{} ORDER BY t, k, id LIMIT {} OFFSET {}",
-        branches.join(" UNION ALL "),
-        mark(first),
-        mark(first + 1)
+        "{} ORDER BY t, k, id LIMIT {limit} OFFSET {offset}",
+        branches.join(" UNION ALL ")
     )
 }
 

@@ -126,10 +126,24 @@ async fn individual(app: &TestApp) -> i64 {
     id
 }
 
-/// A project with an opened tender, two bids and `winner`'s active award noticed on
-/// 2026-03-02 (rows written directly, as in `contracts.rs`); returns the project id.
+/// A new project of `b` with its intention published; returns its id.
+async fn published(app: &TestApp, b: &Buyer) -> i64 {
+    let id = project(app, b, project_body(b)).await;
+    app.post(
+        &format!("/api/v1/projects/{id}/intention"),
+        Some(&b.officer),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    id
+}
+
+/// A project with its intention published (through the API: a project leaves `draft` only so
+/// or by cancellation) and then an opened tender, two bids and `winner`'s active award
+/// noticed on 2026-03-02 (rows written directly, as in `contracts.rs`); returns its id.
 async fn awarded(app: &TestApp, b: &Buyer, winner: i64, other: i64) -> i64 {
-    let project_id = project(app, b, project_body(b)).await;
+    let project_id = published(app, b).await;
     let mut conn = app.conn();
     let now = start_time();
     let tender: i64 = diesel::insert_into(tenders::table)
@@ -228,7 +242,7 @@ async fn ocds_packages_validate_follow_codelists_and_mask_id_numbers() {
     let p = awarded(&app, &b, person, org).await;
 
     // A second project whose only tender failed.
-    let failed = project(&app, &b, project_body(&b)).await;
+    let failed = published(&app, &b).await;
     {
         let mut conn = app.conn();
         diesel::insert_into(tenders::table)
