@@ -162,7 +162,8 @@ pub fn configure(state: &AppState, cfg: &mut web::ServiceConfig) {
         .configure(crate::evaluations::routes::configure)
         .configure(crate::disclosure::timeliness::configure)
         .configure(crate::public::configure)
-        .configure(crate::pages::configure);
+        .configure(crate::pages::configure)
+        .configure(crate::web::configure);
 }
 
 /// Turns error responses outside `/api` into the Chinese HTML error page.

@@ -33,3 +33,4 @@ pub mod reference;
 pub mod regions;
 pub mod stations;
 pub mod storage;
+pub mod web;

@@ -1,10 +1,11 @@
-//! Server-rendered pages of this foundation: login/logout with the HttpOnly session cookie,
-//! the workspace entry, and the Chinese error page used for every non-API error.
-//! The public site (home, notices, projects, statistics) is [`crate::public`].
+//! Server-rendered pages of this foundation: login/logout with the HttpOnly session cookie
+//! (both forms CSRF-protected, see [`crate::web::csrf`]), and the Chinese error page used for
+//! every non-API error. The workspace behind the login is [`crate::web`]; the public site
+//! (home, notices, projects, statistics) is [`crate::public`].
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -13,6 +14,8 @@ use crate::auth::CurrentUser;
 use crate::auth::service;
 use crate::auth::tokens::TokenKind;
 use crate::error::{AppError, AppResult};
+use crate::web::csrf::{self, CsrfForm};
+use crate::web::flash::{self, Flash};
 
 #[derive(Template)]
 #[template(path = "pages/error.html")]
@@ -28,13 +31,8 @@ struct ErrorPage<'a> {
 struct LoginPage<'a> {
     error: Option<&'a str>,
     username: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "pages/workspace.html")]
-struct WorkspacePage<'a> {
-    display_name: &'a str,
-    role_label: &'a str,
+    csrf: &'a str,
+    flash: Option<&'static str>,
 }
 
 /// The Chinese heading of an error status.
@@ -64,26 +62,41 @@ pub fn error_page(status: StatusCode, code: &str, message: &str) -> String {
     .unwrap_or_else(|_| format!("<!doctype html><title>{}</title><p>{}</p>", status, code))
 }
 
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body)
-}
-
 fn render(template: &impl Template) -> AppResult<String> {
     template.render().map_err(AppError::internal)
 }
 
+/// The login form, with its CSRF token (bound to a pre-session nonce cookie) and a flash
+/// message (e.g. after logout); `status` is 200, or the error's status when re-rendered.
+fn login_page(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    error: Option<&str>,
+    username: &str,
+) -> AppResult<HttpResponse> {
+    let (nonce, new_cookie) = csrf::login_nonce(req, state);
+    let (flash, flash_removal) = flash::take(req);
+    let body = render(&LoginPage {
+        error,
+        username,
+        csrf: &csrf::token_for(&nonce),
+        flash,
+    })?;
+    let mut response = HttpResponse::build(status);
+    response
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"));
+    for cookie in [new_cookie, flash_removal].into_iter().flatten() {
+        response.cookie(cookie);
+    }
+    Ok(response.body(body))
+}
+
 /// Login form.
 #[get("/login")]
-pub async fn login_form() -> AppResult<HttpResponse> {
-    Ok(html(
-        StatusCode::OK,
-        render(&LoginPage {
-            error: None,
-            username: "",
-        })?,
-    ))
+pub async fn login_form(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    login_page(&req, &state, StatusCode::OK, None, "")
 }
 
 /// The login form's fields.
@@ -93,11 +106,13 @@ pub struct LoginForm {
     password: String,
 }
 
-/// Logs in and sets the session cookie (HttpOnly, SameSite=Strict).
+/// Logs in and sets the session cookie (HttpOnly, SameSite=Strict). The form's CSRF token is
+/// checked first (403 without it).
 #[post("/login")]
 pub async fn login_submit(
+    req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<LoginForm>,
+    form: CsrfForm<LoginForm>,
 ) -> AppResult<HttpResponse> {
     let LoginForm { username, password } = form.into_inner();
     let now = state.clock.now();
@@ -124,26 +139,25 @@ pub async fn login_submit(
             Ok(HttpResponse::SeeOther()
                 .insert_header(("Location", "/app"))
                 .cookie(cookie)
+                .cookie(Flash::LoggedIn.cookie())
                 .finish())
         }
         Err(error @ (AppError::Unauthorized(_) | AppError::RateLimited { .. })) => {
             let status = actix_web::ResponseError::status_code(&error);
             let message = error.public_message();
-            Ok(html(
-                status,
-                render(&LoginPage {
-                    error: Some(&message),
-                    username: &username,
-                })?,
-            ))
+            login_page(&req, &state, status, Some(&message), &username)
         }
         Err(other) => Err(other),
     }
 }
 
-/// Ends the browser session.
+/// Ends the browser session (CSRF-checked).
 #[post("/logout")]
-pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<HttpResponse> {
+pub async fn logout(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    _form: CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     state
         .db
@@ -155,25 +169,13 @@ pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/login"))
         .cookie(expired)
+        .cookie(Flash::LoggedOut.cookie())
         .finish())
-}
-
-/// The workspace entry page (signed-in users).
-#[get("/app")]
-pub async fn workspace(user: CurrentUser) -> AppResult<HttpResponse> {
-    Ok(html(
-        StatusCode::OK,
-        render(&WorkspacePage {
-            display_name: &user.display_name,
-            role_label: user.role.label(),
-        })?,
-    ))
 }
 
 /// Registers the pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(login_form)
         .service(login_submit)
-        .service(logout)
-        .service(workspace);
+        .service(logout);
 }

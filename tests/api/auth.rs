@@ -256,17 +256,27 @@ async fn invalid_user_fields_are_named_and_change_nothing() {
 async fn browser_session_cookie_is_httponly_strict_and_not_accepted_by_the_api() {
     let app = spawn_app().await;
     create_user_direct(&app.state, "wang", Role::Officer);
+    let (csrf_cookie, token) = app.login_form().await;
     let response = app
         .client
         .post(format!("{}/login", app.address))
-        .form(&[("username", "wang"), ("password", PASSWORD)])
+        .header("Cookie", &csrf_cookie)
+        .form(&[
+            ("username", "wang"),
+            ("password", PASSWORD),
+            ("csrf", &token),
+        ])
         .send()
         .await
         .expect("login");
     assert_eq!(response.status().as_u16(), 303);
-    let set_cookie = response.headers()["set-cookie"]
-        .to_str()
-        .expect("ascii")
+    let set_cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("sixnorms_session="))
+        .expect("session cookie")
         .to_owned();
     assert!(
         set_cookie.starts_with("sixnorms_session=sn_"),
@@ -297,7 +307,12 @@ async fn browser_session_cookie_is_httponly_strict_and_not_accepted_by_the_api()
     let failed = app
         .client
         .post(format!("{}/login", app.address))
-        .form(&[("username", "wang"), ("password", "wrong-one")])
+        .header("Cookie", &csrf_cookie)
+        .form(&[
+            ("username", "wang"),
+            ("password", "wrong-one"),
+            ("csrf", &token),
+        ])
         .send()
         .await
         .expect("login");
@@ -308,10 +323,12 @@ async fn browser_session_cookie_is_httponly_strict_and_not_accepted_by_the_api()
         "{text}"
     );
     // Logout revokes the session.
+    let page_token = crate::helpers::csrf_field(&app.get_page("/app", &cookie).await.text);
     let out = app
         .client
         .post(format!("{}/logout", app.address))
         .header("Cookie", &cookie)
+        .form(&[("csrf", &page_token)])
         .send()
         .await
         .expect("logout");
@@ -323,7 +340,12 @@ async fn browser_session_cookie_is_httponly_strict_and_not_accepted_by_the_api()
         .send()
         .await
         .expect("page");
-    assert_eq!(after.status().as_u16(), 401);
+    assert_eq!(
+        after.status().as_u16(),
+        303,
+        "an ended session is sent to the login page"
+    );
+    assert_eq!(after.headers()["location"], "/login");
 }
 
 #[tokio::test]

@@ -24,10 +24,12 @@ async fn unknown_page_is_a_chinese_html_page() {
 }
 
 #[tokio::test]
-async fn page_needing_login_shows_html_401() {
+async fn page_needing_login_redirects_to_the_login_page() {
     let app = spawn_app().await;
-    let reply = app.get("/app", None).await.expect(401);
-    assert!(reply.text.contains("请先登录"), "{}", reply.text);
+    let reply = app.get("/app", None).await.expect(303);
+    assert_eq!(reply.headers["location"], "/login");
+    let reply = app.get("/app/projects", None).await.expect(303);
+    assert_eq!(reply.headers["location"], "/login");
 }
 
 #[tokio::test]

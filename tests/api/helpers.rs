@@ -479,3 +479,138 @@ pub fn count_rows(conn: &mut AnyConnection, table: &str) -> i64 {
             .expect("count");
     row.n
 }
+
+/// The `name=value` pairs a response sets (first attribute of each `Set-Cookie`).
+pub fn set_cookies(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+/// The value of the hidden `csrf` field of a page.
+pub fn csrf_field(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("page has a csrf field") + marker.len();
+    let end = html[start..].find('"').expect("closing quote") + start;
+    html[start..end].to_owned()
+}
+
+impl TestApp {
+    /// Fetches `/login`: the pre-session cookie (`sixnorms_csrf=…`) and the form's token.
+    pub async fn login_form(&self) -> (String, String) {
+        let page = self
+            .client
+            .get(format!("{}/login", self.address))
+            .send()
+            .await
+            .expect("login page");
+        assert_eq!(page.status().as_u16(), 200);
+        let (name, value) = set_cookies(page.headers())
+            .into_iter()
+            .find(|(n, _)| n == "sixnorms_csrf")
+            .expect("csrf cookie");
+        let text = page.text().await.expect("text");
+        (format!("{name}={value}"), csrf_field(&text))
+    }
+
+    /// Logs in through the page form (with its CSRF token) and returns the session cookie
+    /// pair `sixnorms_session=…` to send as a `Cookie` header.
+    pub async fn page_login(&self, username: &str, password: &str) -> String {
+        let (cookie, token) = self.login_form().await;
+        let response = self
+            .client
+            .post(format!("{}/login", self.address))
+            .header("Cookie", &cookie)
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf", &token),
+            ])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status().as_u16(), 303, "page login of {username}");
+        let (name, value) = set_cookies(response.headers())
+            .into_iter()
+            .find(|(n, _)| n == "sixnorms_session")
+            .expect("session cookie");
+        format!("{name}={value}")
+    }
+
+    /// `GET path` with a `Cookie` header (no redirects followed).
+    pub async fn get_page(&self, path: &str, cookie: &str) -> Reply {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .header("Cookie", cookie)
+            .send()
+            .await
+            .expect("page");
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            text: response.text().await.expect("body"),
+        }
+    }
+}
+
+/// How many projects the purchaser of `officer` has: in all, and in `status`.
+pub fn officer_project_counts(app: &TestApp, officer: &str, status: &str) -> (i64, i64) {
+    use sixnorms::db::schema::{projects, users};
+    let mut conn = app.conn();
+    let purchaser: i64 = users::table
+        .filter(users::username.eq(officer))
+        .select(users::purchaser_id)
+        .first::<Option<i64>>(&mut conn)
+        .expect("officer")
+        .expect("officer's purchaser");
+    let all = projects::table
+        .filter(projects::purchaser_id.eq(purchaser))
+        .count()
+        .get_result::<i64>(&mut conn)
+        .expect("count");
+    let in_status = projects::table
+        .filter(projects::purchaser_id.eq(purchaser))
+        .filter(projects::status.eq(status))
+        .count()
+        .get_result::<i64>(&mut conn)
+        .expect("count");
+    (all, in_status)
+}
+
+/// Submitted reports and pending challenges of the purchaser of `officer`.
+pub fn officer_work_counts(app: &TestApp, officer: &str) -> (i64, i64) {
+    use sixnorms::db::schema::{challenges, contracts, projects, service_reports, users};
+    let mut conn = app.conn();
+    let purchaser: i64 = users::table
+        .filter(users::username.eq(officer))
+        .select(users::purchaser_id)
+        .first::<Option<i64>>(&mut conn)
+        .expect("officer")
+        .expect("officer's purchaser");
+    let reports = service_reports::table
+        .inner_join(contracts::table)
+        .filter(contracts::purchaser_id.eq(purchaser))
+        .filter(service_reports::status.eq("submitted"))
+        .count()
+        .get_result::<i64>(&mut conn)
+        .expect("count");
+    let pending = challenges::table
+        .filter(challenges::status.eq("pending"))
+        .filter(
+            challenges::project_id.eq_any(
+                projects::table
+                    .filter(projects::purchaser_id.eq(purchaser))
+                    .select(projects::id),
+            ),
+        )
+        .count()
+        .get_result::<i64>(&mut conn)
+        .expect("count");
+    (reports, pending)
+}
