@@ -142,6 +142,10 @@ pub fn configure(state: &AppState, cfg: &mut web::ServiceConfig) {
                 }),
         )
         .configure(crate::ops::configure)
+        // The public site first: actix tries routes in registration order, and the public
+        // pages and PDFs carry most of the traffic (bench/run).
+        .configure(crate::public::configure)
+        .configure(crate::disclosure::pdf_routes::configure)
         .configure(crate::auth::routes::configure)
         .configure(crate::audit::routes::configure)
         .configure(crate::jobs::routes::configure)
@@ -153,7 +157,6 @@ pub fn configure(state: &AppState, cfg: &mut web::ServiceConfig) {
         .configure(crate::stations::routes::configure)
         .configure(crate::disclosure::routes::configure)
         .configure(crate::disclosure::ocds_routes::configure)
-        .configure(crate::disclosure::pdf_routes::configure)
         .configure(crate::procurement::routes::configure)
         .configure(crate::procurement::bids::routes::configure)
         .configure(crate::procurement::evaluation::routes::configure)
@@ -161,7 +164,6 @@ pub fn configure(state: &AppState, cfg: &mut web::ServiceConfig) {
         .configure(crate::contracts::delivery::routes::configure)
         .configure(crate::evaluations::routes::configure)
         .configure(crate::disclosure::timeliness::configure)
-        .configure(crate::public::configure)
         .configure(crate::pages::configure)
         .configure(crate::web::configure);
 }
