@@ -9,17 +9,10 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use super::pdf_store;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::public::http_cache::none_match;
 
 /// The `Cache-Control` of a notice PDF: a day (a notice never changes once published).
 pub const PDF_CACHE_CONTROL: &str = "public, max-age=86400";
-
-/// Whether an `If-None-Match` value matches `etag` (`"…"`): `*`, or any listed tag, weak
-/// (`W/"…"`) or strong.
-pub fn etag_matches(if_none_match: &str, etag: &str) -> bool {
-    if_none_match.split(',').map(str::trim).any(|candidate| {
-        candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag
-    })
-}
 
 /// A notice's PDF (`application/pdf`, inline), rendered on the first request when missing;
 /// `304` when `If-None-Match` names its `ETag`; the HTML error page (404) for an unknown
@@ -45,7 +38,7 @@ pub async fn notice_pdf(
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| etag_matches(value, &etag));
+        .is_some_and(|value| none_match(value, &etag));
     if unchanged {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
@@ -82,12 +75,12 @@ mod tests {
     #[test]
     fn if_none_match_accepts_lists_weak_tags_and_the_wildcard() {
         let etag = "\"abc\"";
-        assert!(etag_matches("\"abc\"", etag));
-        assert!(etag_matches("W/\"abc\"", etag));
-        assert!(etag_matches("\"x\", \"abc\"", etag));
-        assert!(etag_matches("*", etag));
-        assert!(!etag_matches("\"abcd\"", etag));
-        assert!(!etag_matches("abc", etag));
-        assert!(!etag_matches("", etag));
+        assert!(none_match("\"abc\"", etag));
+        assert!(none_match("W/\"abc\"", etag));
+        assert!(none_match("\"x\", \"abc\"", etag));
+        assert!(none_match("*", etag));
+        assert!(!none_match("\"abcd\"", etag));
+        assert!(!none_match("abc", etag));
+        assert!(!none_match("", etag));
     }
 }

@@ -87,12 +87,8 @@ pub struct PageCache {
 }
 
 impl PageCache {
-    /// The entry for `key`, if it is still current.
-    pub fn get(&self, key: &str) -> Option<CachedPage> {
-        self.get_at(key, publication_generation())
-    }
-
     /// The entry for `key`, if it was built at `current` generation and is still young.
+    #[cfg(test)]
     fn get_at(&self, key: &str, current: u64) -> Option<CachedPage> {
         let entries = self.entries.lock().ok()?;
         let entry = entries.get(key)?;
@@ -121,13 +117,14 @@ impl PageCache {
         }
     }
 
-    /// Stores `page` for `key` as built at `generation` (read *before* the data was read, so
-    /// a publication while it was being built leaves it never served).
-    pub fn put(&self, key: String, generation: u64, page: CachedPage) {
+    /// `put_for` with the lists' time to live.
+    #[cfg(test)]
+    fn put(&self, key: String, generation: u64, page: CachedPage) {
         self.put_for(key, generation, TTL, page);
     }
 
-    /// [`PageCache::put`] with its own time to live.
+    /// Stores `page` for `key` as built at `generation` (read *before* the data was read, so
+    /// a publication while it was being built leaves it never served), for `ttl`.
     pub fn put_for(&self, key: String, generation: u64, ttl: Duration, page: CachedPage) {
         let Ok(mut entries) = self.entries.lock() else {
             return;

@@ -1,12 +1,12 @@
 //! Rows and queries of delivery: the few contract columns delivery needs, service reports with
-//! their counts, supervisions, and the contractor's users (recipients of delivery mail).
+//! their counts and supervisions (who is mailed is `notify::events`' business).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::contracts::model::ContractRow;
 use crate::db::AnyConnection;
-use crate::db::schema::{contracts, report_counts, service_reports, supervisions, users};
+use crate::db::schema::{contracts, report_counts, service_reports, supervisions};
 use crate::error::{AppError, AppResult};
 
 /// Report status: waiting for the officer's review.
@@ -177,31 +177,5 @@ pub fn supervisions(
         .filter(supervisions::contract_id.eq(contract_id))
         .order((supervisions::held_on.asc(), supervisions::id.asc()))
         .select(supervisions::all_columns)
-        .load(conn)
-}
-
-/// A recipient of delivery mail.
-#[derive(Debug, Clone, Queryable)]
-pub struct Recipient {
-    /// User id.
-    pub id: i64,
-    /// Name shown in the greeting.
-    pub display_name: String,
-    /// Mailbox.
-    pub email: String,
-}
-
-/// The active contractor-role users of a contractor, by id (an evaluator linked to the
-/// contractor for conflict checks is not one of them).
-pub fn contractor_users(
-    conn: &mut AnyConnection,
-    contractor_id: i64,
-) -> QueryResult<Vec<Recipient>> {
-    users::table
-        .filter(users::contractor_id.eq(contractor_id))
-        .filter(users::role.eq("contractor"))
-        .filter(users::active.eq(true))
-        .order(users::id.asc())
-        .select((users::id, users::display_name, users::email))
         .load(conn)
 }
