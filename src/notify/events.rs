@@ -102,8 +102,9 @@ fn send<E: Email>(
     Ok(id.is_some())
 }
 
+/// An amount in 分 as `¥1,234.50` (`format_yuan` writes the sign).
 fn yuan(fen: i64) -> String {
-    format!("¥{}", format_yuan(from_fen(fen)))
+    format_yuan(from_fen(fen))
 }
 
 /// (title, number, purchaser id, domain) of a project.
@@ -870,4 +871,15 @@ pub fn notice_reminder(
         }
     }
     Ok(queued)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_carry_one_yuan_sign() {
+        assert_eq!(yuan(90_000_000), "¥900,000.00");
+        assert_eq!(yuan(1), "¥0.01");
+    }
 }
