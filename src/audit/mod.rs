@@ -310,6 +310,19 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<AuditRow>, i64)> {
+    list_by(conn, entity_type, entity_id, None, offset, limit)
+}
+
+/// A page of audit rows, newest first, optionally for one entity and one action
+/// (`bid.score`), and how many rows match.
+pub fn list_by(
+    conn: &mut AnyConnection,
+    entity_type: Option<&str>,
+    entity_id: Option<&str>,
+    action: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<AuditRow>, i64)> {
     let filtered = || {
         let mut query = audit_log::table.into_boxed();
         if let Some(t) = entity_type {
@@ -317,6 +330,9 @@ pub fn list(
         }
         if let Some(id) = entity_id {
             query = query.filter(audit_log::entity_id.eq(id.to_owned()));
+        }
+        if let Some(a) = action {
+            query = query.filter(audit_log::action.eq(a.to_owned()));
         }
         query
     };

@@ -101,6 +101,18 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<UserRow>> {
         .optional()
 }
 
+/// A page of users by id, and how many there are.
+pub fn list(conn: &mut AnyConnection, offset: i64, limit: i64) -> QueryResult<(Vec<UserRow>, i64)> {
+    let total = users::table.count().get_result(conn)?;
+    let rows = users::table
+        .order(users::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(users::all_columns)
+        .load::<UserRow>(conn)?;
+    Ok((rows, total))
+}
+
 /// The values of a new user.
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {

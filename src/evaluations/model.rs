@@ -295,6 +295,19 @@ pub fn is_assigned(
     Ok(n > 0)
 }
 
+/// The evaluations `user_id` is assigned to, newest first.
+pub fn assigned_to(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Vec<EvaluationRow>> {
+    performance_evaluations::table
+        .inner_join(
+            evaluation_assignments::table
+                .on(evaluation_assignments::evaluation_id.eq(performance_evaluations::id)),
+        )
+        .filter(evaluation_assignments::evaluator_id.eq(user_id))
+        .order(performance_evaluations::id.desc())
+        .select(performance_evaluations::all_columns)
+        .load(conn)
+}
+
 /// Replaces the assigned evaluators.
 pub fn replace_assignees(
     conn: &mut AnyConnection,

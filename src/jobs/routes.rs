@@ -35,6 +35,13 @@ pub struct JobInfo {
 #[get("/api/v1/admin/jobs")]
 pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> AppResult<HttpResponse> {
     user.require_admin()?;
+    let jobs = job_infos(&state).await?;
+    Ok(HttpResponse::Ok().json(jobs))
+}
+
+/// Every job of this build with its schedule, next fire and five latest runs (API and
+/// workspace page).
+pub async fn job_infos(state: &AppState) -> AppResult<Vec<JobInfo>> {
     let runs = state
         .db
         .run(|conn| {
@@ -65,7 +72,7 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> AppResult<Ht
             }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(jobs))
+    Ok(jobs)
 }
 
 /// Runs a job at once and returns the run record.
@@ -83,11 +90,19 @@ pub async fn run(
 ) -> AppResult<HttpResponse> {
     user.require_admin()?;
     let name = name.into_inner();
-    if !super::is_known_job(&name) {
+    let run = run_by_admin(&state, &user, &name).await?;
+    Ok(HttpResponse::Ok().json(run))
+}
+
+/// Runs a job at once for an admin (API and workspace page): `404` for an unknown job; the
+/// request is audited (`job.run`) before the run, which is recorded in `job_runs`.
+pub async fn run_by_admin(state: &AppState, user: &CurrentUser, name: &str) -> AppResult<JobRun> {
+    user.require_admin()?;
+    if !super::is_known_job(name) {
         return Err(AppError::NotFound(format!("没有名为 {name} 的任务")));
     }
     let actor = user.actor(state.clock.now());
-    let job = name.clone();
+    let job = name.to_owned();
     state
         .db
         .run(move |conn| {
@@ -106,8 +121,7 @@ pub async fn run(
             .map_err(AppError::from)
         })
         .await?;
-    let run = super::run_now(&state, &name, Trigger::Manual).await?;
-    Ok(HttpResponse::Ok().json(run))
+    super::run_now(state, name, Trigger::Manual).await
 }
 
 /// Registers the handlers.

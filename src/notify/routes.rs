@@ -141,23 +141,32 @@ pub async fn retry_outbox(
     let actor = user.actor(now);
     let row = state
         .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                let row = outbox::retry(conn, id, now)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    "outbox.retry",
-                    "outbox",
-                    &id.to_string(),
-                    Some(&json!({ "status": STATUS_FAILED, "attempts": row.attempts })),
-                    Some(&json!({ "status": row.status, "next_attempt_at": row.next_attempt_at })),
-                )?;
-                Ok::<_, AppError>(row)
-            })
-        })
+        .run(move |conn| retry_audited(conn, &actor, id, now))
         .await?;
     Ok(HttpResponse::Ok().json(row))
+}
+
+/// Puts a `failed` message back in the queue ([`outbox::retry`]) with its audit row, in one
+/// transaction: what an admin's retry does (API and workspace page).
+pub fn retry_audited(
+    conn: &mut crate::db::AnyConnection,
+    actor: &audit::Actor,
+    id: i64,
+    now: chrono::NaiveDateTime,
+) -> AppResult<OutboxRow> {
+    write_tx(conn, |conn| {
+        let row = outbox::retry(conn, id, now)?;
+        audit::record(
+            conn,
+            actor,
+            "outbox.retry",
+            "outbox",
+            &id.to_string(),
+            Some(&json!({ "status": STATUS_FAILED, "attempts": row.attempts })),
+            Some(&json!({ "status": row.status, "next_attempt_at": row.next_attempt_at })),
+        )?;
+        Ok::<_, AppError>(row)
+    })
 }
 
 /// OpenAPI of the notification routes.

@@ -297,7 +297,34 @@ async fn project_rules_are_named_and_change_nothing() {
     body["service_end"] = json!("2027-07-01");
     body["term_justification"] = json!("跨年度连续服务，避免服务中断");
     body["budget_amount"] = json!("100");
-    project(&app, &b, body).await;
+    let long = project(&app, &b, body).await;
+    // A blank justification on edit clears it, which such a term does not allow …
+    let reply = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/projects/{long}"),
+            Some(&b.officer),
+            Some(json!({"term_justification": "  "})),
+        )
+        .await
+        .expect(422);
+    assert_eq!(rule(&reply), "term_needs_justification", "{}", reply.text);
+    // … while a twelve-month term may drop it: it is stored as none, not as blank text.
+    let reply = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/projects/{long}"),
+            Some(&b.officer),
+            Some(json!({"term_justification": "", "service_end": "2027-06-30"})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        reply.json()["term_justification"],
+        json!(null),
+        "{}",
+        reply.text
+    );
     let mut body = project_body(&b);
     body["service_end"] = json!("2029-06-30");
     body["term_justification"] = json!("三年期项目");

@@ -204,6 +204,15 @@ pub fn is_panel_member(
     Ok(n > 0)
 }
 
+/// The projects on whose panel `user_id` sits, newest first.
+pub fn panels_of(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Vec<i64>> {
+    panel_members::table
+        .filter(panel_members::evaluator_id.eq(user_id))
+        .order(panel_members::project_id.desc())
+        .select(panel_members::project_id)
+        .load(conn)
+}
+
 /// Replaces the panel of a project.
 pub fn replace_panel(
     conn: &mut AnyConnection,

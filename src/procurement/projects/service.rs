@@ -556,10 +556,11 @@ pub fn update(
         .unwrap_or_else(|| row.catalog_item_code.clone());
     let start = patch.service_start.unwrap_or(row.service_start);
     let end = patch.service_end.unwrap_or(row.service_end);
-    let justification = patch
-        .term_justification
-        .clone()
-        .or_else(|| row.term_justification.clone());
+    // A blank justification clears it (as on create, where blank is none).
+    let justification = match &patch.term_justification {
+        Some(text) => Some(text.trim().to_owned()).filter(|t| !t.is_empty()),
+        None => row.term_justification.clone(),
+    };
     let expected = patch
         .expected_tender_date
         .unwrap_or(row.expected_tender_date);
