@@ -163,9 +163,11 @@ fn serve_stops_gracefully_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
+    // Wait for an HTTP answer, not just an open port: the port is bound before the server
+    // runs and installs its signal handlers, and a SIGTERM in between kills the process.
     let started = Instant::now();
     loop {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if healthz_answers(port) {
             break;
         }
         assert!(
@@ -191,4 +193,22 @@ fn serve_stops_gracefully_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Whether `GET /healthz` on `port` answers `200`.
+fn healthz_answers(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    if stream
+        .write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200")
 }
