@@ -16,6 +16,7 @@ use crate::auth::tokens::TokenKind;
 use crate::error::{AppError, AppResult};
 use crate::web::csrf::{self, CsrfForm};
 use crate::web::flash::{self, Flash};
+use crate::web::layout::is_local_path;
 
 #[derive(Template)]
 #[template(path = "pages/error.html")]
@@ -33,6 +34,7 @@ struct LoginPage<'a> {
     username: &'a str,
     csrf: &'a str,
     flash: Option<&'static str>,
+    next: &'a str,
 }
 
 /// The Chinese heading of an error status.
@@ -74,6 +76,7 @@ fn login_page(
     status: StatusCode,
     error: Option<&str>,
     username: &str,
+    next: &str,
 ) -> AppResult<HttpResponse> {
     let (nonce, new_cookie) = csrf::login_nonce(req, state);
     let (flash, flash_removal) = flash::take(req);
@@ -82,6 +85,7 @@ fn login_page(
         username,
         csrf: &csrf::token_for(&nonce),
         flash,
+        next: if is_local_path(next) { next } else { "" },
     })?;
     let mut response = HttpResponse::build(status);
     response
@@ -93,10 +97,21 @@ fn login_page(
     Ok(response.body(body))
 }
 
-/// Login form.
+/// `GET /login?next=/app/…`: where to go after logging in.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+/// Login form; `next` (a workspace path) is carried through the form.
 #[get("/login")]
-pub async fn login_form(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    login_page(&req, &state, StatusCode::OK, None, "")
+pub async fn login_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<LoginQuery>,
+) -> AppResult<HttpResponse> {
+    let next = query.into_inner().next.unwrap_or_default();
+    login_page(&req, &state, StatusCode::OK, None, "", &next)
 }
 
 /// The login form's fields.
@@ -104,6 +119,8 @@ pub async fn login_form(req: HttpRequest, state: web::Data<AppState>) -> AppResu
 pub struct LoginForm {
     username: String,
     password: String,
+    #[serde(default)]
+    next: String,
 }
 
 /// Logs in and sets the session cookie (HttpOnly, SameSite=Strict). The form's CSRF token is
@@ -114,7 +131,11 @@ pub async fn login_submit(
     state: web::Data<AppState>,
     form: CsrfForm<LoginForm>,
 ) -> AppResult<HttpResponse> {
-    let LoginForm { username, password } = form.into_inner();
+    let LoginForm {
+        username,
+        password,
+        next,
+    } = form.into_inner();
     let now = state.clock.now();
     let settings = state.settings.auth.clone();
     let name = username.clone();
@@ -137,15 +158,22 @@ pub async fn login_submit(
             ))
             .finish();
             Ok(HttpResponse::SeeOther()
-                .insert_header(("Location", "/app"))
+                .insert_header((
+                    "Location",
+                    if is_local_path(&next) {
+                        next.as_str()
+                    } else {
+                        "/app"
+                    },
+                ))
                 .cookie(cookie)
-                .cookie(Flash::LoggedIn.cookie())
+                .cookie(Flash::LOGGED_IN.cookie())
                 .finish())
         }
         Err(error @ (AppError::Unauthorized(_) | AppError::RateLimited { .. })) => {
             let status = actix_web::ResponseError::status_code(&error);
             let message = error.public_message();
-            login_page(&req, &state, status, Some(&message), &username)
+            login_page(&req, &state, status, Some(&message), &username, &next)
         }
         Err(other) => Err(other),
     }
@@ -169,7 +197,7 @@ pub async fn logout(
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/login"))
         .cookie(expired)
-        .cookie(Flash::LoggedOut.cookie())
+        .cookie(Flash::LOGGED_OUT.cookie())
         .finish())
 }
 

@@ -89,10 +89,10 @@ pub fn login_nonce(req: &HttpRequest, state: &AppState) -> (String, Option<Cooki
     (nonce, Some(cookie))
 }
 
-/// The secret a POST to `req.path()` must be bound to: the login nonce for `/login`, the
-/// session cookie everywhere else.
+/// The secret a POST to `req.path()` must be bound to: the login nonce for the forms of
+/// anonymous browsers (`/login`, `/register`), the session cookie everywhere else.
 fn expected_secret(req: &HttpRequest, state: &AppState) -> Option<String> {
-    let name = if req.path() == "/login" {
+    let name = if matches!(req.path(), "/login" | "/register") {
         LOGIN_COOKIE
     } else {
         state.settings.auth.session_cookie_name.as_str()

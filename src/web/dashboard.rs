@@ -1,6 +1,7 @@
 //! `/app`: the officer's dashboard (the purchaser's projects by state, bid deadlines in the next
 //! ten working days, notices due, reports to review, challenges to answer) or, for other roles, a landing page of what they can do; and
-//! `/app/projects`, the officer's list of the purchaser's projects.
+//! `/app/projects`, the list of projects: an officer's purchaser's, or every project for
+//! auditors and admins (read-only). Each project links to its page `/app/projects/{id}`.
 
 use std::collections::HashMap;
 
@@ -42,8 +43,10 @@ pub struct StateCount {
 /// One project line.
 #[derive(Debug, Clone)]
 pub struct ProjectLine {
-    /// Id (links to `/projects/{id}`).
+    /// Id (links to `/app/projects/{id}`).
     pub id: i64,
+    /// The purchaser's name.
+    pub purchaser: String,
     /// Project number.
     pub number: String,
     /// Title.
@@ -166,7 +169,7 @@ pub fn officer_dashboard(
         })
         .collect();
     let total = states.iter().map(|s| s.count).sum();
-    let newest = project_lines(conn, purchaser_id, None, NEWEST)?;
+    let newest = project_lines(conn, Some(purchaser_id), None, NEWEST)?;
 
     let horizon_end = state.calendar.add_working_days(today, HORIZON_WORKING_DAYS);
     let deadlines = tenders::table
@@ -255,16 +258,17 @@ pub fn officer_dashboard(
     })
 }
 
-/// The purchaser's projects, newest first, optionally in one state.
+/// The projects of a purchaser (or of every purchaser), newest first, optionally in one state.
 fn project_lines(
     conn: &mut AnyConnection,
-    purchaser_id: i64,
+    purchaser_id: Option<i64>,
     status: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<ProjectLine>> {
-    let mut query = projects::table
-        .filter(projects::purchaser_id.eq(purchaser_id))
-        .into_boxed();
+    let mut query = projects::table.inner_join(purchasers::table).into_boxed();
+    if let Some(purchaser_id) = purchaser_id {
+        query = query.filter(projects::purchaser_id.eq(purchaser_id));
+    }
     if let Some(status) = status {
         query = query.filter(projects::status.eq(status.to_owned()));
     }
@@ -273,20 +277,24 @@ fn project_lines(
         .limit(limit)
         .select((
             projects::id,
+            purchasers::name,
             projects::number,
             projects::title,
             projects::status,
             projects::budget_fen,
         ))
-        .load::<(i64, String, String, String, i64)>(conn)?
+        .load::<(i64, String, String, String, String, i64)>(conn)?
         .into_iter()
-        .map(|(id, number, title, status, budget_fen)| ProjectLine {
-            id,
-            number,
-            title,
-            status: ProjectStatus::parse(&status).map_or("未知", ProjectStatus::label),
-            budget: yuan(budget_fen),
-        })
+        .map(
+            |(id, purchaser, number, title, status, budget_fen)| ProjectLine {
+                id,
+                purchaser,
+                number,
+                title,
+                status: ProjectStatus::parse(&status).map_or("未知", ProjectStatus::label),
+                budget: yuan(budget_fen),
+            },
+        )
         .collect())
 }
 
@@ -320,52 +328,53 @@ fn task(label: &'static str, href: Option<String>) -> Task {
 
 /// What a role other than officer can do.
 fn tasks(user: &CurrentUser) -> (&'static str, Vec<Task>) {
-    let notices = || Some("/notices".to_owned());
+    let link = |href: &str| Some(href.to_owned());
     match user.role {
         Role::Contractor => (
             "承接主体工作台",
             vec![
+                task("查看本机构资料与资质审查结果", link("/app/organization")),
+                task("查找可投标的项目", link("/app/tenders")),
+                task("我的投标与回执", link("/app/bids")),
                 task(
-                    "查看本机构公开信息与资质状态",
-                    user.contractor_id.map(|id| format!("/contractors/{id}")),
+                    "签订合同、填报月度服务报告、查看评价与付款",
+                    link("/app/contracts"),
                 ),
-                task("浏览采购公告，查找可投标的项目", notices()),
-                task("提交投标文件并取得回执", None),
-                task("签订合同、填报月度服务报告、查看付款", None),
             ],
         ),
         Role::Evaluator => (
             "评审专家工作台",
             vec![
-                task("查看采购公告与结果公告", notices()),
-                task("对分配的评审委员会逐份评分", None),
-                task("对分配的绩效评价逐项评分", None),
+                task("对分配的评审委员会逐份评分", link("/app/panels")),
+                task("对分配的绩效评价逐项评分", link("/app/evaluations")),
+                task("查看采购公告与结果公告", link("/notices")),
             ],
         ),
         Role::Auditor => (
             "监督审计工作台",
             vec![
-                task("查看全部公告", notices()),
-                task("查看统计与信息公开及时性", Some("/stats".to_owned())),
-                task("查阅审计日志并校验哈希链", None),
+                task("查看全部项目", link("/app/projects")),
+                task("查看全部合同、报告、评价与付款", link("/app/contracts")),
+                task("查阅审计日志并校验哈希链", link("/app/audit")),
+                task("查看统计与信息公开及时性", link("/stats")),
             ],
         ),
         Role::Officer => (
             "采购经办人工作台",
             vec![
                 task("该账号尚未关联采购单位，请联系系统管理员", None),
-                task("查看采购公告", notices()),
+                task("查看采购公告", link("/notices")),
             ],
         ),
         Role::Admin => (
             "系统管理工作台",
             vec![
-                task(
-                    "接口文档（用户、目录、区划、任务、邮件）",
-                    Some("/api/docs/".to_owned()),
-                ),
-                task("查看公开网站", Some("/".to_owned())),
-                task("管理用户、运行任务、处理发件箱", None),
+                task("管理用户", link("/app/admin/users")),
+                task("维护服务目录", link("/app/admin/catalog")),
+                task("查看行政区划", link("/app/admin/regions")),
+                task("查看并立即运行定时任务", link("/app/admin/jobs")),
+                task("处理发件箱", link("/app/admin/outbox")),
+                task("接口文档", link("/api/docs/")),
             ],
         ),
     }
@@ -423,11 +432,14 @@ pub struct ProjectsQuery {
 #[template(path = "workspace/projects.html")]
 struct ProjectsPage {
     shell: Shell,
+    /// Whether the list holds every purchaser's projects (auditors, admins; read-only).
+    all: bool,
     status_label: Option<&'static str>,
     projects: Vec<ProjectLine>,
 }
 
-/// `GET /app/projects`: the officer's purchaser's projects (officers only).
+/// `GET /app/projects`: the officer's purchaser's projects; every project for auditors and
+/// admins (read-only).
 #[get("/app/projects")]
 pub async fn projects_page(
     req: HttpRequest,
@@ -435,11 +447,15 @@ pub async fn projects_page(
     user: PageUser,
     query: web::Query<ProjectsQuery>,
 ) -> AppResult<HttpResponse> {
-    user.require_any(&[Role::Officer])?;
+    user.require_any(&[Role::Officer, Role::Auditor, Role::Admin])?;
     let user = user.0;
-    let purchaser_id = user
-        .purchaser_id
-        .ok_or_else(|| AppError::Forbidden("该账号未关联采购单位".to_owned()))?;
+    let purchaser_id = match user.role {
+        Role::Officer => Some(
+            user.purchaser_id
+                .ok_or_else(|| AppError::Forbidden("该账号未关联采购单位".to_owned()))?,
+        ),
+        _ => None,
+    };
     let status = match query.into_inner().status.filter(|s| !s.is_empty()) {
         Some(code) => Some(
             ProjectStatus::parse(&code)
@@ -461,6 +477,7 @@ pub async fn projects_page(
     let shell = Shell::new(&req, &user)?;
     shell.respond(&ProjectsPage {
         shell: shell.clone(),
+        all: purchaser_id.is_none(),
         status_label: status.map(ProjectStatus::label),
         projects,
     })

@@ -30,16 +30,40 @@ pub struct NavItem {
 /// The navigation of a role; `path` marks the current item.
 pub fn nav(user: &CurrentUser, path: &str) -> Vec<NavItem> {
     let mut items: Vec<(String, &'static str)> = vec![("/app".to_owned(), "工作台")];
-    match user.role {
-        Role::Officer => items.push(("/app/projects".to_owned(), "本单位项目")),
-        Role::Contractor => {
-            if let Some(id) = user.contractor_id {
-                items.push((format!("/contractors/{id}"), "本机构公开信息"));
-            }
-        }
-        Role::Admin => items.push(("/api/docs/".to_owned(), "接口文档")),
-        Role::Evaluator | Role::Auditor => {}
-    }
+    let links: &[(&str, &'static str)] = match user.role {
+        Role::Officer => &[
+            ("/app/projects", "本单位项目"),
+            ("/app/budgets", "预算"),
+            ("/app/contracts", "合同与履约"),
+        ],
+        Role::Contractor => &[
+            ("/app/organization", "本机构与资质"),
+            ("/app/tenders", "可投标项目"),
+            ("/app/bids", "我的投标"),
+            ("/app/contracts", "合同与履约"),
+        ],
+        Role::Evaluator => &[
+            ("/app/panels", "评审委员会"),
+            ("/app/evaluations", "绩效评价"),
+        ],
+        Role::Auditor => &[
+            ("/app/projects", "全部项目"),
+            ("/app/contracts", "全部合同"),
+            ("/app/audit", "审计日志"),
+        ],
+        Role::Admin => &[
+            ("/app/admin/users", "用户"),
+            ("/app/admin/catalog", "服务目录"),
+            ("/app/admin/regions", "行政区划"),
+            ("/app/admin/jobs", "定时任务"),
+            ("/app/admin/outbox", "发件箱"),
+        ],
+    };
+    items.extend(
+        links
+            .iter()
+            .map(|(href, label)| ((*href).to_owned(), *label)),
+    );
     items.push(("/notices".to_owned(), "信息公开"));
     items.push(("/stats".to_owned(), "统计"));
     items
@@ -119,17 +143,60 @@ impl FromRequest for PageUser {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let user = CurrentUser::from_request(req, payload);
+        let path = match req.query_string() {
+            "" => req.path().to_owned(),
+            query => format!("{}?{query}", req.path()),
+        };
         Box::pin(async move {
             match user.await {
                 Ok(user) => Ok(PageUser(user)),
                 Err(AppError::Unauthorized(_)) => {
                     let redirect = HttpResponse::SeeOther()
-                        .insert_header(("Location", "/login"))
+                        .insert_header(("Location", login_location(&path)))
                         .finish();
                     Err(actix_web::error::InternalError::from_response("请先登录", redirect).into())
                 }
                 Err(other) => Err(other.into()),
             }
         })
+    }
+}
+
+/// `/login?next=…`: where an anonymous browser is sent, to come back to `path` after login.
+pub fn login_location(path: &str) -> String {
+    if path == "/app" || !is_local_path(path) {
+        return "/login".to_owned();
+    }
+    match serde_urlencoded::to_string([("next", path)]) {
+        Ok(query) => format!("/login?{query}"),
+        Err(_) => "/login".to_owned(),
+    }
+}
+
+/// Whether `next` is a path of this site's workspace (so a login link cannot send the user
+/// to another site: `//evil.example`, `https://…`, `/\\evil` are refused).
+pub fn is_local_path(next: &str) -> bool {
+    next.starts_with("/app")
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_workspace_paths_are_followed_after_login() {
+        assert!(is_local_path("/app/projects/3?tab=bids"));
+        assert!(!is_local_path("//evil.example/app"));
+        assert!(!is_local_path("https://evil.example/app"));
+        assert!(!is_local_path("/notices"));
+        assert!(!is_local_path("/app\\evil"));
+        assert_eq!(login_location("/app"), "/login");
+        assert_eq!(
+            login_location("/app/projects/3?tab=a b"),
+            "/login?next=%2Fapp%2Fprojects%2F3%3Ftab%3Da+b"
+        );
     }
 }

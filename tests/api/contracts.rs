@@ -61,7 +61,12 @@ async fn at_day(app: &mut TestApp, day: &str, users: &[&str]) -> Vec<String> {
 /// Creates a project through the API and awards it directly to `contractor_id` at
 /// `price_fen`: a tender, a qualified bid, an active award noticed on 2026-03-02; the
 /// project `awarded`. Returns (project id, award id).
-async fn awarded(app: &TestApp, b: &Buyer, contractor_id: i64, price_fen: i64) -> (i64, i64) {
+pub(crate) async fn awarded(
+    app: &TestApp,
+    b: &Buyer,
+    contractor_id: i64,
+    price_fen: i64,
+) -> (i64, i64) {
     let project_id = project(app, b, project_body(b)).await;
     let mut conn = app.conn();
     let now = start_time();

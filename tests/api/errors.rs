@@ -28,8 +28,29 @@ async fn page_needing_login_redirects_to_the_login_page() {
     let app = spawn_app().await;
     let reply = app.get("/app", None).await.expect(303);
     assert_eq!(reply.headers["location"], "/login");
-    let reply = app.get("/app/projects", None).await.expect(303);
-    assert_eq!(reply.headers["location"], "/login");
+    // Deeper pages come back after the login; other sites are never a `next`.
+    let reply = app
+        .get("/app/projects?status=draft", None)
+        .await
+        .expect(303);
+    assert_eq!(
+        reply.headers["location"],
+        "/login?next=%2Fapp%2Fprojects%3Fstatus%3Ddraft"
+    );
+    let login = app
+        .get("/login?next=%2Fapp%2Fprojects", None)
+        .await
+        .expect(200);
+    assert!(
+        login.text.contains("name=\"next\" value=\"/app/projects\""),
+        "{}",
+        login.text
+    );
+    let login = app
+        .get("/login?next=https://evil.example/", None)
+        .await
+        .expect(200);
+    assert!(!login.text.contains("evil.example"), "{}", login.text);
 }
 
 #[tokio::test]

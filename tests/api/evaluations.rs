@@ -38,7 +38,7 @@ const FINAL_FEN: i64 = 40_000_001;
 /// Creates a project through the API and, on top of it, an ACTIVE contract with the given
 /// contractor (tender, bid and award rows inserted directly), serving 2026-07-01 to
 /// 2027-06-30, with its three installments. Returns the contract id.
-async fn active_contract(app: &TestApp, b: &Buyer, contractor: i64) -> i64 {
+pub(crate) async fn active_contract(app: &TestApp, b: &Buyer, contractor: i64) -> i64 {
     let project_id = project(app, b, project_body(b)).await;
     let now = app.state.clock.now();
     let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");

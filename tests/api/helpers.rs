@@ -559,6 +559,31 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Submits a workspace form: `POST path` as `application/x-www-form-urlencoded` with the
+    /// session `cookie`, the session's CSRF token (read from `/app`) and `fields` (repeat a
+    /// name for several values). No redirects are followed: success is usually `303` with
+    /// `Location`, a refused form `422` with the page re-rendered.
+    pub async fn post_page(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Reply {
+        let token = csrf_field(&self.get_page("/app", cookie).await.text);
+        let mut form: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        form.extend_from_slice(fields);
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header("Cookie", cookie)
+            .form(&form)
+            .send()
+            .await
+            .expect("post form");
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            text: response.text().await.expect("body"),
+        }
+    }
+}
+
 /// How many projects the purchaser of `officer` has: in all, and in `status`.
 pub fn officer_project_counts(app: &TestApp, officer: &str, status: &str) -> (i64, i64) {
     use sixnorms::db::schema::{projects, users};
