@@ -17,11 +17,11 @@ use sixnorms::auth::Role;
 use crate::helpers::{PASSWORD, TestApp, spawn_app};
 
 /// A phone (iPhone 12-ish portrait) and a desktop window.
-const PHONE: (u32, u32) = (390, 844);
-const DESKTOP: (u32, u32) = (1280, 900);
+pub(crate) const PHONE: (u32, u32) = (390, 844);
+pub(crate) const DESKTOP: (u32, u32) = (1280, 900);
 
 /// A running chromedriver, killed when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
 }
@@ -46,7 +46,7 @@ fn chromedriver_path() -> Option<PathBuf> {
 
 /// Starts chromedriver on a free port, or `None` (with a message) when it is not installed
 /// and the run does not require a browser.
-async fn driver() -> Option<Driver> {
+pub(crate) async fn driver() -> Option<Driver> {
     let Some(path) = chromedriver_path() else {
         assert!(
             std::env::var_os("SIXNORMS_REQUIRE_BROWSER").is_none(),
@@ -86,7 +86,7 @@ async fn driver() -> Option<Driver> {
 }
 
 /// A headless Chromium session with the given window size.
-async fn browser(driver: &Driver, (width, height): (u32, u32)) -> Client {
+pub(crate) async fn browser(driver: &Driver, (width, height): (u32, u32)) -> Client {
     let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
     let capabilities = json!({
         "browserName": "chrome",
@@ -120,7 +120,7 @@ async fn browser(driver: &Driver, (width, height): (u32, u32)) -> Client {
 }
 
 /// Saves a PNG screenshot as `target/browser-screenshots/<name>.png`.
-async fn screenshot(client: &Client, name: &str) {
+pub(crate) async fn screenshot(client: &Client, name: &str) {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
@@ -131,7 +131,7 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
 }
 
-async fn text_of(client: &Client, css: &str) -> String {
+pub(crate) async fn text_of(client: &Client, css: &str) -> String {
     client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -144,7 +144,7 @@ async fn text_of(client: &Client, css: &str) -> String {
 }
 
 /// Fills the login form and submits it with its button.
-async fn submit_login(client: &Client, app: &TestApp, username: &str, password: &str) {
+pub(crate) async fn submit_login(client: &Client, app: &TestApp, username: &str, password: &str) {
     client
         .goto(&format!("{}/login", app.address))
         .await
@@ -172,12 +172,12 @@ async fn submit_login(client: &Client, app: &TestApp, username: &str, password: 
         .expect("submit");
 }
 
-async fn path_of(client: &Client) -> String {
+pub(crate) async fn path_of(client: &Client) -> String {
     client.current_url().await.expect("url").path().to_owned()
 }
 
 /// Waits (up to 10 s) until the browser shows `path`, after a click that navigates.
-async fn wait_for_path(client: &Client, path: &str) {
+pub(crate) async fn wait_for_path(client: &Client, path: &str) {
     for _ in 0..100 {
         let ready = client
             .execute("return document.readyState;", vec![])
@@ -194,7 +194,7 @@ async fn wait_for_path(client: &Client, path: &str) {
     );
 }
 
-fn load_demo(app: &TestApp) {
+pub(crate) fn load_demo(app: &TestApp) {
     let mut conn = app.conn();
     sixnorms::demo::load(
         &mut conn,
@@ -234,7 +234,7 @@ async fn officer_logs_in_sees_the_dashboard_and_logs_out() {
     let deadlines = text_of(&client, "#deadlines").await;
     assert!(deadlines.contains("投标截止"), "{deadlines}");
     let newest = client
-        .find_all(Locator::Css("#newest a[href^='/projects/']"))
+        .find_all(Locator::Css("#newest a[href^='/app/projects/']"))
         .await
         .expect("links");
     assert!(newest.len() >= 5, "newest projects are listed");
@@ -416,4 +416,108 @@ async fn a_forged_csrf_token_is_refused_in_the_browser() {
         "still signed in: {header}"
     );
     client.close().await.expect("close");
+}
+
+/// Fills the fields of the form `form_css` by name, as a user would: text inputs and text
+/// areas are cleared and typed into, a `<select>` gets the option of that value, a check box
+/// or radio button of that value is ticked, date and time inputs (whose typing depends on the
+/// browser's locale) are set by script.
+pub(crate) async fn fill(client: &Client, form_css: &str, fields: &[(&str, &str)]) {
+    for (name, value) in fields {
+        let css = format!("{form_css} [name=\"{name}\"]");
+        let elements = client
+            .find_all(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        let Some(first) = elements.first() else {
+            panic!("no field {css} on {}", path_of(client).await);
+        };
+        let tag = first.tag_name().await.expect("tag").to_lowercase();
+        let kind = first
+            .attr("type")
+            .await
+            .expect("type")
+            .unwrap_or_default()
+            .to_lowercase();
+        match (tag.as_str(), kind.as_str()) {
+            ("select", _) => first
+                .select_by_value(value)
+                .await
+                .unwrap_or_else(|e| panic!("{css} = {value}: {e}")),
+            (_, "checkbox" | "radio") => {
+                let choice = format!("{css}[value=\"{value}\"]");
+                let element = client
+                    .find(Locator::Css(&choice))
+                    .await
+                    .unwrap_or_else(|e| panic!("{choice}: {e}"));
+                if !element.is_selected().await.expect("selected") {
+                    element.click().await.expect("tick");
+                }
+            }
+            (_, "date" | "datetime-local" | "month" | "hidden" | "time") => {
+                client
+                    .execute(
+                        "arguments[0].value = arguments[1];",
+                        vec![serde_json::to_value(first).expect("element"), json!(value)],
+                    )
+                    .await
+                    .expect("set value");
+            }
+            _ => {
+                first.clear().await.expect("clear");
+                first.send_keys(value).await.expect("type");
+            }
+        }
+    }
+}
+
+/// Clicks the submit button of `form_css` and waits until the next page has loaded.
+pub(crate) async fn submit(client: &Client, form_css: &str) {
+    click_and_wait(client, &format!("{form_css} button[type=submit]")).await;
+}
+
+/// Clicks `css` (a button or link) and waits until the next page has loaded.
+pub(crate) async fn click_and_wait(client: &Client, css: &str) {
+    client
+        .execute("window.__sixnorms_before_submit = true;", vec![])
+        .await
+        .expect("mark page");
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+    for _ in 0..150 {
+        let state = client
+            .execute(
+                "return [window.__sixnorms_before_submit === true, document.readyState];",
+                vec![],
+            )
+            .await;
+        if let Ok(state) = state
+            && state == json!([false, "complete"])
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("clicking {css} did not load a new page");
+}
+
+/// Fills and submits `form_css` on the page at `path`.
+pub(crate) async fn submit_form(
+    client: &Client,
+    app: &TestApp,
+    path: &str,
+    form_css: &str,
+    fields: &[(&str, &str)],
+) {
+    client
+        .goto(&format!("{}{path}", app.address))
+        .await
+        .expect("goto");
+    fill(client, form_css, fields).await;
+    submit(client, form_css).await;
 }
