@@ -48,6 +48,7 @@ pub fn nav(user: &CurrentUser, path: &str) -> Vec<NavItem> {
         ],
         Role::Auditor => &[
             ("/app/projects", "全部项目"),
+            ("/app/budgets", "全部预算"),
             ("/app/contracts", "全部合同"),
             ("/app/audit", "审计日志"),
         ],

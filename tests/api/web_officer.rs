@@ -199,6 +199,28 @@ async fn the_budget_form_registers_a_budget_and_refuses_misplaced_separators() {
         .first(&mut *app.conn())
         .expect("budget");
     assert_eq!(stored, 120_000_000);
+
+    // Auditors and admins read every purchaser's budgets, without the form; a POST is refused.
+    for (username, role) in [("audit9", Role::Auditor), ("root9", Role::Admin)] {
+        create_user_direct(&app.state, username, role);
+        let reader = app.page_login(username, PASSWORD).await;
+        let page = app.get_page("/app/budgets", &reader).await;
+        assert_eq!(page.status.as_u16(), 200, "{username}");
+        assert!(page.text.contains("全部预算（只读）"), "{}", page.text);
+        assert!(page.text.contains("福彩公益金") && page.text.contains("¥1,200,000.00"));
+        assert!(page.text.contains("<th>采购人</th>"), "purchaser column");
+        assert!(!page.text.contains("action=\"/app/budgets\""), "no form");
+        let before = app.counts(&["budgets"]);
+        let refused = app
+            .post_page(
+                "/app/budgets",
+                &reader,
+                &[("year", "2027"), ("source", "x"), ("amount", "1")],
+            )
+            .await;
+        assert_eq!(refused.status.as_u16(), 403, "{username}");
+        assert_eq!(app.counts(&["budgets"]), before);
+    }
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! `/app/budgets`: the purchaser's annual budgets (amount, committed, available) and the form
-//! that registers one. The reference for every workspace form: parse with
+//! that registers one; auditors and admins read every purchaser's budgets, without the form. The reference for every workspace form: parse with
 //! [`FormState`], call the same service as the API, redirect with a flash message on success,
 //! re-render with the input and Chinese field errors (422) otherwise.
 
@@ -23,6 +23,8 @@ pub const BUDGET_CREATED: Flash = Flash::new("budget_created", "预算已登记�
 /// One budget as listed.
 #[derive(Debug, Clone)]
 pub struct BudgetLine {
+    /// The purchaser's name (shown to auditors and admins, who see every purchaser).
+    pub purchaser: String,
     /// Year.
     pub year: i32,
     /// Funding source.
@@ -38,6 +40,7 @@ pub struct BudgetLine {
 impl From<&BudgetRow> for BudgetLine {
     fn from(row: &BudgetRow) -> Self {
         BudgetLine {
+            purchaser: String::new(),
             year: row.year,
             source: row.source.clone(),
             amount: yuan(row.amount_fen),
@@ -52,7 +55,8 @@ impl From<&BudgetRow> for BudgetLine {
 struct BudgetsPage {
     shell: Shell,
     budgets: Vec<BudgetLine>,
-    form: FormState,
+    /// `None` for the read-only view of auditors and admins.
+    form: Option<FormState>,
 }
 
 /// The officer's purchaser, or 403.
@@ -62,22 +66,39 @@ pub fn officer_purchaser(user: &CurrentUser) -> AppResult<i64> {
         .ok_or_else(|| AppError::Forbidden("该账号未关联采购单位".to_owned()))
 }
 
+/// Renders the page: the budgets of `purchaser_id` (or of every purchaser, with their names,
+/// when `None`), with `form` unless read-only.
 async fn render(
     req: &HttpRequest,
     state: &AppState,
     user: &CurrentUser,
-    purchaser_id: i64,
-    form: FormState,
+    purchaser_id: Option<i64>,
+    form: Option<FormState>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let rows = state
+    let lines = state
         .db
-        .run(move |conn| Ok(budgets::list(conn, Some(purchaser_id), None)?))
+        .run(move |conn| {
+            let rows = budgets::list(conn, purchaser_id, None)?;
+            let names = if purchaser_id.is_none() {
+                let ids: Vec<i64> = rows.iter().map(|r| r.purchaser_id).collect();
+                crate::public::queries::purchaser_names(conn, &ids)?
+            } else {
+                Default::default()
+            };
+            Ok(rows
+                .iter()
+                .map(|row| BudgetLine {
+                    purchaser: names.get(&row.purchaser_id).cloned().unwrap_or_default(),
+                    ..BudgetLine::from(row)
+                })
+                .collect::<Vec<_>>())
+        })
         .await?;
     let shell = Shell::new(req, user)?;
     let mut response = shell.respond(&BudgetsPage {
         shell: shell.clone(),
-        budgets: rows.iter().map(BudgetLine::from).collect(),
+        budgets: lines,
         form,
     })?;
     *response.status_mut() = status;
@@ -91,10 +112,22 @@ pub async fn budgets_page(
     state: web::Data<AppState>,
     user: PageUser,
 ) -> AppResult<HttpResponse> {
-    let purchaser_id = officer_purchaser(&user.0)?;
+    let user = user.0;
+    if matches!(user.role, Role::Auditor | Role::Admin) {
+        return render(&req, &state, &user, None, None, StatusCode::OK).await;
+    }
+    let purchaser_id = officer_purchaser(&user)?;
     let year = state.clock.today().format("%Y").to_string();
     let form = FormState::with_values([("year", year)]);
-    render(&req, &state, &user.0, purchaser_id, form, StatusCode::OK).await
+    render(
+        &req,
+        &state,
+        &user,
+        Some(purchaser_id),
+        Some(form),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `POST /app/budgets`: registers a budget of the officer's purchaser.
@@ -133,8 +166,8 @@ pub async fn create_budget(
         &req,
         &state,
         &user,
-        purchaser_id,
-        form,
+        Some(purchaser_id),
+        Some(form),
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await
