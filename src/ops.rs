@@ -126,6 +126,7 @@ pub async fn set_clock(
         crate::auth::routes::delete_session,
         crate::auth::routes::me,
         crate::auth::routes::create_user,
+        crate::auth::routes::set_user_active,
         crate::audit::routes::list,
         crate::audit::routes::verify,
         crate::jobs::routes::list,

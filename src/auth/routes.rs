@@ -1,11 +1,11 @@
 //! HTTP handlers of accounts: `/api/v1/session`, `/api/v1/me`, `/api/v1/users`.
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 
 use super::current_user::CurrentUser;
 use super::model::UserView;
-use super::service::{self, CreateUserRequest};
+use super::service::{self, CreateUserRequest, SetActiveRequest};
 use super::tokens::TokenKind;
 use crate::app::AppState;
 use crate::error::{AppResult, ErrorBody};
@@ -134,10 +134,42 @@ pub async fn create_user(
     Ok(HttpResponse::Created().json(row.view()))
 }
 
+/// Deactivate or reactivate an account (admin): a deactivated account cannot log in and its
+/// tokens are revoked.
+#[utoipa::path(
+    put, path = "/api/v1/users/{id}/active", tag = "auth",
+    params(("id" = i64, Path)),
+    request_body = SetActiveRequest,
+    responses(
+        (status = 200, body = UserView),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "cannot_deactivate_self", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/api/v1/users/{id}/active")]
+pub async fn set_user_active(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    body: ApiJson<SetActiveRequest>,
+) -> AppResult<HttpResponse> {
+    user.require_admin()?;
+    let (id, active) = (id.into_inner(), body.0.active);
+    let actor = user.actor(state.clock.now());
+    let row = state
+        .db
+        .run(move |conn| service::set_active(conn, &actor, user.id, id, active))
+        .await?;
+    Ok(HttpResponse::Ok().json(row.view()))
+}
+
 /// Registers the handlers.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create_session)
         .service(delete_session)
         .service(me)
-        .service(create_user);
+        .service(create_user)
+        .service(set_user_active);
 }

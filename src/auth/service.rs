@@ -1,5 +1,5 @@
-//! Use cases of accounts: log in, log out, create a user. Each runs in one transaction and
-//! writes its audit row there.
+//! Use cases of accounts: log in, log out, create a user, deactivate or reactivate one. Each
+//! runs in one transaction and writes its audit row there.
 
 use chrono::{Duration, NaiveDateTime};
 use serde::Deserialize;
@@ -13,8 +13,10 @@ use super::throttle;
 use super::tokens::{self, IssuedToken, TokenKind};
 use crate::audit::{self, Actor};
 use crate::config::AuthSettings;
+use crate::db::schema::users;
 use crate::db::{AnyConnection, write_tx};
 use crate::error::{AppError, AppResult};
+use diesel::prelude::*;
 
 /// The one message for every failed login: it never says which part was wrong.
 pub const BAD_CREDENTIALS: &str = "用户名或密码错误";
@@ -205,5 +207,62 @@ pub fn create_user(
             Some(&json!(row.view())),
         )?;
         Ok(row)
+    })
+}
+
+/// `PUT /api/v1/users/{id}/active`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetActiveRequest {
+    /// `false` deactivates the account (its sessions and tokens end at once), `true`
+    /// reactivates it.
+    pub active: bool,
+}
+
+/// Deactivates or reactivates an account (admin), audited as `user.deactivate` /
+/// `user.activate`. A deactivated account cannot log in and all its tokens are revoked in the
+/// same transaction. An admin cannot deactivate its own account (rule
+/// `cannot_deactivate_self`); setting the state it already has changes nothing.
+pub fn set_active(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    actor_user_id: i64,
+    user_id: i64,
+    active: bool,
+) -> AppResult<UserRow> {
+    if !active && user_id == actor_user_id {
+        return Err(AppError::rule(
+            "cannot_deactivate_self",
+            "不能停用自己正在使用的账号",
+        ));
+    }
+    write_tx(conn, |conn| {
+        let before = model::find(conn, user_id)?
+            .ok_or_else(|| AppError::NotFound(format!("用户 {user_id} 不存在")))?;
+        if before.active == active {
+            return Ok(before);
+        }
+        diesel::update(users::table.find(user_id))
+            .set(users::active.eq(active))
+            .execute(conn)?;
+        if !active {
+            tokens::revoke_all_of(conn, user_id, actor.at)?;
+        }
+        let after = model::find(conn, user_id)?
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("user {user_id} vanished")))?;
+        audit::record(
+            conn,
+            actor,
+            if active {
+                "user.activate"
+            } else {
+                "user.deactivate"
+            },
+            "user",
+            &user_id.to_string(),
+            Some(&json!(before.view())),
+            Some(&json!(after.view())),
+        )?;
+        Ok(after)
     })
 }

@@ -94,6 +94,21 @@ pub fn authenticate(
     Ok(found)
 }
 
+/// Revokes every live token of a user (a deactivated account is signed out everywhere).
+pub fn revoke_all_of(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        api_tokens::table
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(Some(now)))
+    .execute(conn)
+}
+
 /// Revokes one token (logout).
 pub fn revoke(conn: &mut AnyConnection, token_id: i64, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(api_tokens::table.find(token_id))

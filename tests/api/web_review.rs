@@ -904,3 +904,133 @@ async fn officers_and_contractors_cannot_reach_admin_or_audit_pages() {
     let reply = app.get_page("/app/admin/users", "").await;
     assert_eq!(reply.status.as_u16(), 303);
 }
+
+fn is_active(app: &TestApp, id: i64) -> bool {
+    users::table
+        .find(id)
+        .select(users::active)
+        .first(&mut *app.conn())
+        .expect("user")
+}
+
+#[tokio::test]
+async fn an_admin_deactivates_and_reactivates_an_account_with_the_box_ticked() {
+    let app = spawn_app().await;
+    let wang = create_user_direct(&app.state, "wang", Role::Officer);
+    let wang_session = app.page_login("wang", PASSWORD).await;
+    let wang_token = app.login("wang", PASSWORD).await;
+    let admin = app.page_login("admin", PASSWORD).await;
+    let page = app.get_page("/app/admin/users", &admin).await;
+    assert!(
+        page.text
+            .contains(&format!("action=\"/app/admin/users/{wang}/active\"")),
+        "{}",
+        page.text
+    );
+    let path = format!("/app/admin/users/{wang}/active");
+
+    // Without the box: refused, nothing changes.
+    let before = app.counts(&["audit_log"]);
+    let refused = app.post_page(&path, &admin, &[("active", "false")]).await;
+    assert_eq!(refused.status.as_u16(), 422);
+    assert!(refused.text.contains("请勾选确认"), "{}", refused.text);
+    assert!(is_active(&app, wang));
+    assert_eq!(app.counts(&["audit_log"]), before);
+
+    // With it: the account is off, its page session and API token end at once, audited.
+    let done = app
+        .post_page(&path, &admin, &[("active", "false"), ("confirm", "yes")])
+        .await;
+    assert_eq!(done.status.as_u16(), 303, "{}", done.text);
+    let after = app
+        .get_page("/app/admin/users", &with_flash(&admin, &done))
+        .await;
+    assert!(after.text.contains("账号已停用"), "{}", after.text);
+    assert!(!is_active(&app, wang));
+    assert_eq!(
+        app.get_page("/app", &wang_session).await.status.as_u16(),
+        303
+    );
+    app.get("/api/v1/me", Some(&wang_token)).await.expect(401);
+    app.post(
+        "/api/v1/session",
+        None,
+        json!({"username": "wang", "password": PASSWORD}),
+    )
+    .await
+    .expect(401);
+    let actions: Vec<String> = audit_log::table
+        .filter(audit_log::entity_id.eq(wang.to_string()))
+        .select(audit_log::action)
+        .load(&mut *app.conn())
+        .expect("audit");
+    assert!(
+        actions.contains(&"user.deactivate".to_owned()),
+        "{actions:?}"
+    );
+
+    // An admin cannot switch itself off.
+    let admin_id: i64 = users::table
+        .filter(users::username.eq("admin"))
+        .select(users::id)
+        .first(&mut *app.conn())
+        .expect("admin");
+    let own = app
+        .post_page(
+            &format!("/app/admin/users/{admin_id}/active"),
+            &admin,
+            &[("active", "false"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(own.status.as_u16(), 422);
+    assert!(
+        own.text.contains("不能停用自己正在使用的账号"),
+        "{}",
+        own.text
+    );
+    assert!(is_active(&app, admin_id));
+
+    // Reactivated, the account logs in again; the JSON API does the same for admins only.
+    let back = app
+        .post_page(&path, &admin, &[("active", "true"), ("confirm", "yes")])
+        .await;
+    assert_eq!(back.status.as_u16(), 303);
+    assert!(is_active(&app, wang));
+    let wang_again = app.login("wang", PASSWORD).await;
+    let officer = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/users/{admin_id}/active"),
+            Some(&wang_again),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(officer.status.as_u16(), 403);
+    let api = app
+        .call(
+            Method::PUT,
+            &path.replace("/app/admin", "/api/v1"),
+            Some(&app.admin_token),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(api.status.as_u16(), 200, "{}", api.text);
+    assert_eq!(api.json()["active"], json!(false));
+    assert!(!is_active(&app, wang));
+    app.post_page(&path, &admin, &[("active", "true"), ("confirm", "yes")])
+        .await;
+    let wang_session = app.page_login("wang", PASSWORD).await;
+    let officer_page = app
+        .post_page(
+            &format!("/app/admin/users/{admin_id}/active"),
+            &wang_session,
+            &[("active", "false"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(
+        officer_page.status.as_u16(),
+        403,
+        "only admins switch accounts"
+    );
+    assert!(is_active(&app, admin_id));
+}

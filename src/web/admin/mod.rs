@@ -15,6 +15,8 @@ use crate::error::AppResult;
 /// The messages this module's redirects show.
 pub const FLASHES: &[Flash] = &[
     users::USER_CREATED,
+    users::USER_DEACTIVATED,
+    users::USER_ACTIVATED,
     catalog::CATALOG_ITEM_CREATED,
     jobs::JOB_RUN_OK,
     jobs::JOB_RUN_FAILED,
@@ -25,6 +27,7 @@ pub const FLASHES: &[Flash] = &[
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(users::users_page)
         .service(users::create_user)
+        .service(users::set_active)
         .service(catalog::catalog_page)
         .service(catalog::create_item)
         .service(regions::regions_page)

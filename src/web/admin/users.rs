@@ -1,6 +1,7 @@
-//! `/app/admin/users`: every account with its role and organization, and the form that
-//! creates one — checked and stored exactly as `POST /api/v1/users`
-//! ([`CreateUserRequest::check`], [`service::create_user`], audited).
+//! `/app/admin/users`: every account with its role and organization, the form that creates
+//! one — checked and stored exactly as `POST /api/v1/users` ([`CreateUserRequest::check`],
+//! [`service::create_user`], audited) — and, per account, deactivation and reactivation as
+//! `PUT /api/v1/users/{id}/active` ([`service::set_active`]).
 
 use std::collections::HashMap;
 
@@ -23,6 +24,13 @@ use crate::web::layout::{PageUser, Shell};
 
 /// Shown after a user is created.
 pub const USER_CREATED: Flash = Flash::new("user_created", "用户已创建。");
+
+/// Shown after an account is deactivated.
+pub const USER_DEACTIVATED: Flash =
+    Flash::new("user_deactivated", "账号已停用，其登录会话已全部失效。");
+
+/// Shown after an account is reactivated.
+pub const USER_ACTIVATED: Flash = Flash::new("user_activated", "账号已重新启用。");
 
 /// Users per page.
 const PER_PAGE: i64 = 50;
@@ -63,6 +71,8 @@ struct UsersPage {
     purchasers: Options,
     contractors: Options,
     form: FormState,
+    /// Refusal of a deactivation or reactivation, shown above the list.
+    status_form: FormState,
 }
 
 /// `?page=`.
@@ -84,7 +94,7 @@ async fn render(
     state: &AppState,
     user: &CurrentUser,
     page: i64,
-    form: FormState,
+    (form, status_form): (FormState, FormState),
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let page = page.max(1);
@@ -166,6 +176,7 @@ async fn render(
         purchasers: to_options(&lists.purchasers),
         contractors: to_options(&lists.contractors),
         form,
+        status_form,
     })?;
     *response.status_mut() = status;
     Ok(response)
@@ -186,7 +197,7 @@ pub async fn users_page(
         &state,
         &user.0,
         page,
-        FormState::new(),
+        (FormState::new(), FormState::new()),
         StatusCode::OK,
     )
     .await
@@ -288,7 +299,68 @@ pub async fn create_user(
         &state,
         &user,
         1,
-        form,
+        (form, FormState::new()),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// `POST /app/admin/users/{id}/active` (`active` = `true` | `false`, confirm): reactivates or
+/// deactivates an account.
+#[post("/app/admin/users/{id}/active")]
+pub async fn set_active(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    id: web::Path<i64>,
+    data: CsrfForm<FormData>,
+) -> AppResult<HttpResponse> {
+    let user = user.0;
+    admin(&user)?;
+    let (id, data) = (id.into_inner(), data.into_inner());
+    let mut form = FormState::from_data(&data);
+    let active = match data.text("active") {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => {
+            form.general_error("请选择停用或启用");
+            None
+        }
+    };
+    let confirmed = form.confirmed(&data);
+    if let (Some(active), true) = (active, confirmed) {
+        let actor = user.actor(state.clock.now());
+        let admin_id = user.id;
+        let result = state
+            .db
+            .run(move |conn| service::set_active(conn, &actor, admin_id, id, active))
+            .await;
+        match result {
+            Ok(_) => {
+                let flash = if active {
+                    USER_ACTIVATED
+                } else {
+                    USER_DEACTIVATED
+                };
+                return Ok(see_other("/app/admin/users", flash));
+            }
+            Err(error) => form.absorb(error)?,
+        }
+    }
+    let mut shown = FormState::new();
+    for message in form.general().iter().cloned().chain(
+        form.errors(crate::web::form::CONFIRM_FIELD)
+            .iter()
+            .map(|m| format!("账号 {id}：{m}")),
+    ) {
+        shown.general_error(message);
+    }
+    render(
+        &req,
+        &state,
+        &user,
+        1,
+        (FormState::new(), shown),
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await
