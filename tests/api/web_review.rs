@@ -1034,3 +1034,111 @@ async fn an_admin_deactivates_and_reactivates_an_account_with_the_box_ticked() {
     );
     assert!(is_active(&app, admin_id));
 }
+
+#[tokio::test]
+async fn an_assigned_evaluator_records_supervision_from_the_evaluation_page() {
+    use sixnorms::db::schema::supervisions;
+    let app = spawn_app().await;
+    let b = buyer(&app, 1, "government_department", "5000000.00").await;
+    let (contractor, _) = qualified_contractor(&app, 1, "org.a", "640104").await;
+    let contract = active_contract(&app, &b, contractor).await;
+    let evaluator = create_user_direct(&app.state, "assessor", Role::Evaluator);
+    create_user_direct(&app.state, "stranger", Role::Evaluator);
+    let id = app
+        .post(
+            &format!("/api/v1/contracts/{contract}/evaluations"),
+            Some(&b.officer),
+            json!({"kind": "midterm"}),
+        )
+        .await
+        .expect(201)
+        .json()["id"]
+        .as_i64()
+        .expect("id");
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/evaluations/{id}/evaluators"),
+        Some(&b.officer),
+        Some(json!({"evaluator_ids": [evaluator]})),
+    )
+    .await
+    .expect(200);
+    // A month into the service period (2026-07-01 … 2027-06-30).
+    app.set_clock(at("2026-08-03 01:00:00"));
+    let cookie = app.page_login("assessor", PASSWORD).await;
+    let path = format!("/app/evaluations/{id}/supervisions");
+    let page = app
+        .get_page(&format!("/app/evaluations/{id}"), &cookie)
+        .await;
+    assert!(
+        page.text.contains("id=\"supervision-form\""),
+        "{}",
+        page.text
+    );
+
+    let before = app.counts(&["supervisions", "audit_log"]);
+    let early = app
+        .post_page(
+            &path,
+            &cookie,
+            &[
+                ("held_on", "2026-06-15"),
+                ("supervisor", "张督导（市社工协会）"),
+                ("notes", "个案记录规范"),
+            ],
+        )
+        .await;
+    assert_eq!(early.status.as_u16(), 422);
+    assert!(early.text.contains("id=\"e-held_on\""), "{}", early.text);
+    assert!(early.text.contains("必须在服务期内"), "{}", early.text);
+    assert!(
+        early.text.contains("value=\"张督导（市社工协会）\""),
+        "input kept"
+    );
+    let blank = app
+        .post_page(&path, &cookie, &[("held_on", "2026-07-20"), ("notes", "x")])
+        .await;
+    assert_eq!(blank.status.as_u16(), 422);
+    assert!(blank.text.contains("请填写督导人员"), "{}", blank.text);
+    assert_eq!(app.counts(&["supervisions", "audit_log"]), before);
+
+    let stranger = app.page_login("stranger", PASSWORD).await;
+    let refused = app
+        .post_page(
+            &path,
+            &stranger,
+            &[
+                ("held_on", "2026-07-20"),
+                ("supervisor", "王"),
+                ("notes", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status.as_u16(), 403, "not assigned");
+    assert_eq!(app.counts(&["supervisions", "audit_log"]), before);
+
+    let done = app
+        .post_page(
+            &path,
+            &cookie,
+            &[
+                ("held_on", "2026-07-20"),
+                ("supervisor", "张督导（市社工协会）"),
+                ("notes", "个案记录规范，建议加强小组活动评估。"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status.as_u16(), 303, "{}", done.text);
+    let after = app
+        .get_page(
+            &format!("/app/evaluations/{id}"),
+            &with_flash(&cookie, &done),
+        )
+        .await;
+    assert!(after.text.contains("督导记录已保存。"));
+    let recorded: (i64, Option<i64>) = supervisions::table
+        .select((supervisions::contract_id, supervisions::recorded_by))
+        .first(&mut *app.conn())
+        .expect("supervision");
+    assert_eq!(recorded, (contract, Some(evaluator)));
+}

@@ -14,6 +14,7 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
 use crate::config::IndicatorSettings;
+use crate::contracts::delivery::service::{self as delivery, SupervisionInput};
 use crate::db::AnyConnection;
 use crate::error::AppResult;
 use crate::evaluations::model::{self as evaluations_model, OPEN};
@@ -26,6 +27,10 @@ use crate::web::layout::{PageUser, Shell};
 
 /// Shown after a score sheet is stored.
 pub const EVALUATION_SCORED: Flash = Flash::new("evaluation_scored", "绩效评价评分已保存。");
+
+/// Shown after a supervision session is recorded from the evaluation page.
+pub const SUPERVISION_RECORDED: Flash =
+    Flash::new("evaluator_supervision_recorded", "督导记录已保存。");
 
 /// `403` unless the user is an evaluator.
 fn evaluator(user: &CurrentUser) -> AppResult<()> {
@@ -187,6 +192,8 @@ struct EvaluationPage {
     my_total: Option<String>,
     fields: Vec<IndicatorField>,
     form: FormState,
+    /// The supervision form (督导记录) of the evaluated contract.
+    supervision: FormState,
 }
 
 struct EvaluationData {
@@ -207,7 +214,12 @@ fn load(
     Ok(EvaluationData { view, facts, mine })
 }
 
-fn page(shell: Shell, data: EvaluationData, submitted: Option<FormState>) -> EvaluationPage {
+fn page(
+    shell: Shell,
+    data: EvaluationData,
+    submitted: Option<FormState>,
+    supervision: FormState,
+) -> EvaluationPage {
     let view = data.view;
     let fields = view
         .indicators
@@ -262,6 +274,7 @@ fn page(shell: Shell, data: EvaluationData, submitted: Option<FormState>) -> Eva
         my_total,
         fields,
         form,
+        supervision,
     }
 }
 
@@ -283,7 +296,7 @@ pub async fn evaluation_page(
         .run(move |conn| load(conn, &settings.evaluation.indicators, &who, id))
         .await?;
     let shell = Shell::new(&req, &user)?;
-    shell.respond(&page(shell.clone(), data, None))
+    shell.respond(&page(shell.clone(), data, None, FormState::new()))
 }
 
 /// `POST /app/evaluations/{id}/scores`: stores the evaluator's sheet (`scores.<code>` per
@@ -347,7 +360,74 @@ pub async fn score_evaluation(
         .run(move |conn| load(conn, &settings.evaluation.indicators, &who, id))
         .await?;
     let shell = Shell::new(&req, &user)?;
-    let mut response = shell.respond(&page(shell.clone(), page_data, Some(form)))?;
+    let mut response = shell.respond(&page(
+        shell.clone(),
+        page_data,
+        Some(form),
+        FormState::new(),
+    ))?;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
+}
+
+/// `POST /app/evaluations/{id}/supervisions` (`held_on`, `supervisor`, `notes`): an evaluator
+/// assigned to the evaluation records a supervision session (督导) of its contract, as
+/// `POST /api/v1/contracts/{id}/supervisions` does.
+#[post("/app/evaluations/{id}/supervisions")]
+pub async fn record_supervision(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<i64>,
+    data: CsrfForm<FormData>,
+) -> AppResult<HttpResponse> {
+    let user = user.0;
+    evaluator(&user)?;
+    let id = path.into_inner();
+    let data = data.into_inner();
+    let mut form = FormState::from_data(&data);
+    let held_on = form.date(&data, "held_on", "督导日期");
+    let supervisor = form.required(&data, "supervisor", "督导人员");
+    let notes = form.required(&data, "notes", "督导内容");
+    let now = state.clock.now();
+    let who = user.clone();
+    let settings = state.settings.clone();
+    // The read check first: only evaluators assigned to this evaluation reach its contract.
+    let contract_id = state
+        .db
+        .run(move |conn| {
+            Ok(evaluations::show(conn, &settings.evaluation.indicators, &who, id)?.contract_id)
+        })
+        .await?;
+    if let (Some(held_on), Some(supervisor), Some(notes)) = (held_on, supervisor, notes) {
+        let input = SupervisionInput {
+            held_on: held_on.to_string(),
+            supervisor,
+            notes,
+        };
+        let who = user.clone();
+        let result = state
+            .db
+            .run(move |conn| delivery::record_supervision(conn, &who, now, contract_id, &input))
+            .await;
+        match result {
+            Ok(_) => {
+                return Ok(see_other(
+                    &format!("/app/evaluations/{id}#supervision"),
+                    SUPERVISION_RECORDED,
+                ));
+            }
+            Err(error) => form.absorb(error)?,
+        }
+    }
+    let who = user.clone();
+    let settings = state.settings.clone();
+    let page_data = state
+        .db
+        .run(move |conn| load(conn, &settings.evaluation.indicators, &who, id))
+        .await?;
+    let shell = Shell::new(&req, &user)?;
+    let mut response = shell.respond(&page(shell.clone(), page_data, None, form))?;
     *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(response)
 }

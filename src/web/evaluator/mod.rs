@@ -8,7 +8,11 @@ use actix_web::web;
 use super::flash::Flash;
 
 /// The messages this module's redirects show.
-pub const FLASHES: &[Flash] = &[panels::SCORES_SAVED, evaluations::EVALUATION_SCORED];
+pub const FLASHES: &[Flash] = &[
+    panels::SCORES_SAVED,
+    evaluations::EVALUATION_SCORED,
+    evaluations::SUPERVISION_RECORDED,
+];
 
 /// Registers this module's pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -18,5 +22,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(panels::bid_document)
         .service(evaluations::evaluations_page)
         .service(evaluations::evaluation_page)
-        .service(evaluations::score_evaluation);
+        .service(evaluations::score_evaluation)
+        .service(evaluations::record_supervision);
 }
