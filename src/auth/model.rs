@@ -101,6 +101,20 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<UserRow>> {
         .optional()
 }
 
+/// Active accounts of `role` as `(id, display name, username)`, by id (e.g. the evaluators an
+/// officer may put on a panel or an evaluation).
+pub fn active_with_role(
+    conn: &mut AnyConnection,
+    role: Role,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    users::table
+        .filter(users::role.eq(role.as_str()))
+        .filter(users::active.eq(true))
+        .order(users::id.asc())
+        .select((users::id, users::display_name, users::username))
+        .load(conn)
+}
+
 /// A page of users by id, and how many there are.
 pub fn list(conn: &mut AnyConnection, offset: i64, limit: i64) -> QueryResult<(Vec<UserRow>, i64)> {
     let total = users::table.count().get_result(conn)?;

@@ -14,9 +14,9 @@
 //! 4. on success redirect (`see_other`) with a flash message, otherwise render the page again
 //!    with `form` (status 422, so nothing is cached and tests can tell).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Asia::Shanghai;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -368,42 +368,8 @@ pub fn see_other(location: &str, flash: crate::web::flash::Flash) -> actix_web::
         .finish()
 }
 
-/// The start of a Shanghai day, as UTC (for "deadline at 09:30 Beijing time" style inputs).
-pub fn shanghai_to_utc(day: NaiveDate, time: NaiveTime) -> Option<NaiveDateTime> {
-    Shanghai
-        .from_local_datetime(&day.and_time(time))
-        .single()
-        .map(|t| t.naive_utc())
-}
-
-/// `YYYY-MM-DDTHH:MM` (Beijing time) of a UTC instant, for a `datetime-local` input.
-pub fn datetime_input(utc: NaiveDateTime) -> String {
-    utc.and_utc()
-        .with_timezone(&Shanghai)
-        .format("%Y-%m-%dT%H:%M")
-        .to_string()
-}
-
 /// Options of a `<select>`: `(value, label)`.
 pub type Options = Vec<(String, String)>;
-
-/// Groups field errors by the first segment of their name (`targets[0].value` → `targets`),
-/// for forms that show one message area per repeated group.
-pub fn group_errors(errors: &FieldErrors) -> BTreeMap<String, Vec<String>> {
-    let mut grouped: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (field, messages) in errors {
-        let head = field
-            .split(['[', '.'])
-            .next()
-            .unwrap_or(field.as_str())
-            .to_owned();
-        grouped
-            .entry(head)
-            .or_default()
-            .extend(messages.iter().cloned());
-    }
-    grouped
-}
 
 #[cfg(test)]
 mod tests {
@@ -459,7 +425,6 @@ mod tests {
             .shanghai_datetime(&d, "at", "截止时间")
             .expect("parsed");
         assert_eq!(at.to_string(), "2026-03-02 01:30:00");
-        assert_eq!(datetime_input(at), "2026-03-02T09:30");
         assert_eq!(form.date(&d, "missing", "结束日期"), None);
         assert_eq!(form.errors("missing"), ["请选择结束日期"]);
     }

@@ -492,6 +492,35 @@ pub fn set_cookies(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)
         .collect()
 }
 
+/// Where a response redirects to (`""` when it does not).
+pub fn location(reply: &Reply) -> String {
+    reply
+        .headers
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The session cookie plus the flash cookie a redirect set, as the browser sends them next.
+pub fn with_flash(cookie: &str, reply: &Reply) -> String {
+    let flash = set_cookies(&reply.headers)
+        .into_iter()
+        .find(|(n, _)| n == "sixnorms_flash")
+        .expect("flash cookie");
+    format!("{cookie}; {}={}", flash.0, flash.1)
+}
+
+/// The HTML of the element with `id`, from its opening tag to the next closing tag.
+pub fn element(html: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no element {id} in: {html}"));
+    let end = html[start..].find("</").map_or(html.len(), |e| start + e);
+    html[start..end].to_owned()
+}
+
 /// The value of the hidden `csrf` field of a page.
 pub fn csrf_field(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";

@@ -9,7 +9,8 @@ use sixnorms::auth::Role;
 
 use crate::factories::{contractor, qualified_contractor, social_org_uscc};
 use crate::helpers::{
-    PASSWORD, Reply, TestApp, at, create_user_direct, csrf_field, set_cookies, spawn_app,
+    PASSWORD, Reply, TestApp, at, create_user_direct, csrf_field, element, location, set_cookies,
+    spawn_app, with_flash,
 };
 use crate::procurement::{buyer, project, project_body, tender_body};
 
@@ -89,34 +90,6 @@ fn refs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect()
-}
-
-/// The text of the element with `id` (up to its closing tag), for "next to the field" checks.
-fn element(html: &str, id: &str) -> String {
-    let marker = format!("id=\"{id}\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no element {id} in page"));
-    let end = html[start..].find("</").map_or(html.len(), |e| start + e);
-    html[start..end].to_owned()
-}
-
-/// The cookie header of a session plus the flash cookie a redirect set.
-fn with_flash(cookie: &str, reply: &Reply) -> String {
-    let flash = set_cookies(&reply.headers)
-        .into_iter()
-        .find(|(n, _)| n == "sixnorms_flash")
-        .expect("flash cookie");
-    format!("{cookie}; {}={}", flash.0, flash.1)
-}
-
-fn location(reply: &Reply) -> String {
-    reply
-        .headers
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
 }
 
 /// A project of buyer `n` (budget ¥1,500,000.00) with its intention published at the start.

@@ -15,7 +15,7 @@ use sixnorms::db::schema::{
 };
 
 use crate::factories::qualified_contractor;
-use crate::helpers::{PASSWORD, Reply, TestApp, at, create_user_direct, spawn_app};
+use crate::helpers::{PASSWORD, Reply, TestApp, at, create_user_direct, location, spawn_app};
 use crate::procurement::{Buyer, buyer};
 
 /// The tables drafting and signing write.
@@ -109,15 +109,6 @@ fn report_form(
         }
     }
     form
-}
-
-fn location(reply: &Reply) -> String {
-    reply
-        .headers
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
 }
 
 /// Asserts a 303 and returns where it goes.

@@ -13,7 +13,9 @@ use sixnorms::db::schema::{
 };
 
 use crate::factories::qualified_contractor;
-use crate::helpers::{PASSWORD, Reply, TestApp, at, create_user_direct, spawn_app};
+use crate::helpers::{
+    PASSWORD, TestApp, at, create_user_direct, element, location, spawn_app, with_flash,
+};
 use crate::procurement::{Buyer, buyer, project, project_body, tender_body};
 
 // ------------------------------------------------------------------------------ set-up
@@ -118,34 +120,6 @@ fn stored_scores(app: &TestApp, bid: i64, evaluator: i64) -> Vec<(String, i64)> 
         .select((bid_scores::criterion_code, bid_scores::points_centi))
         .load(&mut *app.conn())
         .expect("scores")
-}
-
-/// The text of the element with `id` up to its closing tag (for "next to the field").
-fn element(html: &str, id: &str) -> String {
-    let marker = format!("id=\"{id}\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no element {id} in: {html}"));
-    let end = html[start..].find("</").map_or(html.len(), |e| start + e);
-    html[start..end].to_owned()
-}
-
-/// The session cookie with a flash code, as the browser sends it after a redirect.
-fn with_flash(cookie: &str, reply: &Reply) -> String {
-    let flash = crate::helpers::set_cookies(&reply.headers)
-        .into_iter()
-        .find(|(n, _)| n == "sixnorms_flash")
-        .expect("flash cookie");
-    format!("{cookie}; {}={}", flash.0, flash.1)
-}
-
-fn location(reply: &Reply) -> String {
-    reply
-        .headers
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
 }
 
 const SCORE_TABLES: [&str; 2] = ["bid_scores", "audit_log"];

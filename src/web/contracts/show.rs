@@ -20,7 +20,6 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
-use diesel::prelude::*;
 
 use super::{
     CONTRACT_ACTIVATED, CONTRACT_SIGNED, CONTRACT_TERMINATED, EVALUATION_OPENED,
@@ -37,7 +36,6 @@ use crate::contracts::delivery::service::{self as delivery, ReviewInput, Supervi
 use crate::contracts::model::{self as contracts_model, ContractRow, ensure_purchaser_officer};
 use crate::contracts::service::{self, TerminateInput};
 use crate::db::AnyConnection;
-use crate::db::schema::users;
 use crate::domain::money::format_yuan;
 use crate::error::{AppError, AppResult};
 use crate::evaluations::model::{self as evaluation_model, EvaluationKind};
@@ -410,14 +408,11 @@ fn load(
         })
         .collect();
     let evaluator_options = if evaluations.iter().any(|e| e.can_assign) {
-        users::table
-            .filter(users::role.eq(Role::Evaluator.as_str()))
-            .filter(users::active.eq(true))
-            .order((users::display_name.asc(), users::id.asc()))
-            .select((users::id, users::display_name))
-            .load::<(i64, String)>(conn)?
+        let mut evaluators = crate::auth::model::active_with_role(conn, Role::Evaluator)?;
+        evaluators.sort_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
+        evaluators
             .into_iter()
-            .map(|(id, name)| (id.to_string(), name))
+            .map(|(id, name, _)| (id.to_string(), name))
             .collect()
     } else {
         Vec::new()

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::auth::CurrentUser;
 use crate::db::AnyConnection;
-use crate::db::schema::{contractors, stations, users};
+use crate::db::schema::{contractors, stations};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::procurement::access::ensure_can_read;
 use crate::procurement::projects::model::{self as projects_model, ProjectRow};
@@ -179,12 +179,7 @@ pub fn station_options(conn: &mut AnyConnection, root: &str) -> QueryResult<Opti
 
 /// Active evaluators, for the panel: `(user id, "name（username）")`.
 pub fn evaluator_options(conn: &mut AnyConnection) -> QueryResult<Options> {
-    let rows: Vec<(i64, String, String)> = users::table
-        .filter(users::role.eq("evaluator"))
-        .filter(users::active.eq(true))
-        .order(users::id.asc())
-        .select((users::id, users::display_name, users::username))
-        .load(conn)?;
+    let rows = crate::auth::model::active_with_role(conn, crate::auth::Role::Evaluator)?;
     Ok(rows
         .into_iter()
         .map(|(id, name, username)| (id.to_string(), format!("{name}（{username}）")))
