@@ -150,6 +150,10 @@ impl r2d2::ManageConnection for ConnectionManager {
 pub struct Db {
     pool: r2d2::Pool<ConnectionManager>,
     backend: Backend,
+    /// One permit per pooled connection: [`Db::run`] takes one before it moves to a blocking
+    /// thread, so requests beyond the pool wait as cheap tasks instead of as blocking threads
+    /// parked on the pool's condition variable.
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Db {
@@ -170,11 +174,20 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .connection_timeout(timeout)
+            // A PostgreSQL connection can be dropped by the server or the network while it
+            // sits in the pool, so it is checked before use. An SQLite connection is a file
+            // handle in this process: the check would only add a `SELECT 1` to every request.
+            .test_on_check_out(backend == Backend::Postgres)
             .build(ConnectionManager {
                 url: url.to_owned(),
             })
             .map_err(|e| anyhow::anyhow!("cannot build the connection pool: {e}"))?;
-        Ok(Db { pool, backend })
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(pool_size as usize));
+        Ok(Db {
+            pool,
+            backend,
+            permits,
+        })
     }
 
     /// The backend in use.
@@ -194,12 +207,44 @@ impl Db {
         F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| AppError::internal(anyhow::anyhow!("database pool closed: {e}")))?;
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            work(&mut conn)
+            let result = {
+                let mut conn = pool.get()?;
+                work(&mut conn)
+            };
+            // The connection is back in the pool before the next waiter is let through.
+            drop(permit);
+            result
         })
         .await
         .map_err(|e| AppError::internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Runs a short read — a lookup by key, one page of rows — and returns its result.
+    ///
+    /// On SQLite, when a pooled connection is free at once, the read runs right here on the
+    /// calling (async worker) thread: a read of an indexed row from a memory-mapped file in WAL
+    /// mode takes microseconds and never waits for a writer, so it is cheaper than the two
+    /// thread hand-offs of [`Db::run`], which were most of the cost of a notice page. When no
+    /// connection is free, and always on PostgreSQL (where every statement is a network round
+    /// trip), it is [`Db::run`]. Never use it for writes or for reads that scan.
+    pub async fn read<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+    {
+        if self.backend == Backend::Sqlite
+            && let Some(mut conn) = self.pool.try_get()
+        {
+            return work(&mut conn);
+        }
+        self.run(work).await
     }
 
     /// Runs pending migrations for this backend.
@@ -320,6 +365,32 @@ mod tests {
             "took {:?}",
             started.elapsed()
         );
+    }
+
+    /// Reads one compile option of the bundled SQLite.
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        compile_options: String,
+    }
+
+    #[test]
+    fn the_bundled_sqlite_has_the_recommended_options() {
+        // Set in .cargo/config.toml; without QPSG every `.first()` is re-prepared on each
+        // execution (see the comment there).
+        let mut conn = SqliteConnection::establish(":memory:").expect("open");
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .expect("compile options")
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        for wanted in ["ENABLE_QPSG", "DEFAULT_MEMSTATUS=0"] {
+            assert!(
+                options.iter().any(|o| o == wanted),
+                "{wanted} missing from {options:?}"
+            );
+        }
     }
 
     #[test]
