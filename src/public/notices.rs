@@ -331,35 +331,26 @@ pub async fn show(
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::NotFound("公告不存在".to_owned()))?;
-    let (row, purchaser, project) = state
+    let page = state
         .db
-        .run(move |conn| {
-            let row = notices::find(conn, id)?
-                .ok_or_else(|| AppError::NotFound(format!("公告 {id} 不存在")))?;
-            let purchaser = queries::purchaser_names(conn, &[row.purchaser_id])?
-                .remove(&row.purchaser_id)
-                .unwrap_or_default();
-            let project = match row.project_id {
-                Some(pid) => {
-                    crate::procurement::projects::model::find(conn, pid)?.map(|p| (p.id, p.title))
-                }
-                None => None,
-            };
-            Ok((row, purchaser, project))
+        .read(move |conn| {
+            queries::notice_page(conn, id)?
+                .ok_or_else(|| AppError::NotFound(format!("公告 {id} 不存在")))
         })
         .await?;
+    let project = page.project_id.zip(page.project_title);
     let body = super::render(&DetailPage {
-        id: row.id,
-        kind_label: NoticeKind::label_of(&row.kind),
-        purchaser,
-        published: super::shanghai_minutes(row.published_at),
-        due_by: row.due_by.map(|d| d.to_string()),
-        on_time: row.on_time,
-        pdf_url: format!("/notices/{}.pdf", row.id),
-        pdf_sha256: row.pdf_sha256,
+        id: page.id,
+        kind_label: NoticeKind::label_of(&page.kind),
+        purchaser: page.purchaser,
+        published: super::shanghai_minutes(page.published_at),
+        due_by: page.due_by.map(|d| d.to_string()),
+        on_time: page.on_time,
+        pdf_url: format!("/notices/{}.pdf", page.id),
+        pdf_sha256: page.pdf_sha256,
         project,
-        title: row.title,
-        body_html: row.body_html,
+        title: page.title,
+        body_html: page.body_html,
     })?;
     Ok(http_cache::html(&req, http_cache::DETAIL, body))
 }

@@ -79,6 +79,59 @@ pub fn project_notices(conn: &mut AnyConnection, project_id: i64) -> QueryResult
         .load(conn)
 }
 
+/// Everything the public page of one notice shows, read in one query.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct NoticePage {
+    /// Id.
+    pub id: i64,
+    /// Kind code.
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// The notice's body (HTML the service built, escaped on the way in).
+    pub body_html: String,
+    /// Legal due date, if any.
+    pub due_by: Option<NaiveDate>,
+    /// Published (UTC).
+    pub published_at: NaiveDateTime,
+    /// Published by its due date.
+    pub on_time: bool,
+    /// SHA-256 of the stored PDF, once rendered.
+    pub pdf_sha256: Option<String>,
+    /// The publishing purchaser's name.
+    pub purchaser: String,
+    /// The project it belongs to, if any.
+    pub project_id: Option<i64>,
+    /// That project's title.
+    pub project_title: Option<String>,
+}
+
+/// The page of notice `id`: the notice joined to its purchaser and (left) to its project.
+///
+/// One statement instead of three: the notice page is the most requested page of the site,
+/// and on SQLite each statement costs a pool round trip and a prepare-cache lookup.
+pub fn notice_page(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<NoticePage>> {
+    notices::table
+        .inner_join(purchasers::table.on(purchasers::id.eq(notices::purchaser_id)))
+        .left_join(projects::table.on(projects::id.nullable().eq(notices::project_id)))
+        .filter(notices::id.eq(id))
+        .select((
+            notices::id,
+            notices::kind,
+            notices::title,
+            notices::body_html,
+            notices::due_by,
+            notices::published_at,
+            notices::on_time,
+            notices::pdf_sha256,
+            purchasers::name,
+            notices::project_id,
+            projects::title.nullable(),
+        ))
+        .first(conn)
+        .optional()
+}
+
 /// The names of the given purchasers.
 pub fn purchaser_names(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
     let mut ids = ids.to_vec();
