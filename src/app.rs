@@ -46,6 +46,10 @@ pub struct AppState {
     pub pdf_cache: Arc<PdfCache>,
     /// Public notice lists and the feed, in memory until the next publication.
     pub pages: Arc<crate::public::page_cache::PageCache>,
+    /// The format of the stored project pages this build makes (see
+    /// [`crate::public::project_pages::page_format`]); a stored page of another format is
+    /// built again.
+    pub project_page_format: Arc<str>,
 }
 
 impl AppState {
@@ -86,6 +90,7 @@ impl AppState {
             std::process::id(),
             hex::encode(rand::random::<[u8; 4]>())
         );
+        let project_page_format = crate::public::project_pages::page_format(&rules).into();
         Ok(AppState {
             db,
             clock,
@@ -97,6 +102,7 @@ impl AppState {
             pdf,
             pdf_cache: Arc::new(PdfCache::default()),
             pages: Arc::default(),
+            project_page_format,
         })
     }
 

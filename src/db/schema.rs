@@ -564,7 +564,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    project_pages (project_id) {
+        project_id -> BigInt,
+        version -> BigInt,
+        built_version -> BigInt,
+        format -> Text,
+        fresh_until -> Nullable<Timestamp>,
+        built_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    project_page_bodies (project_id) {
+        project_id -> BigInt,
+        etag -> Text,
+        body -> Text,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(project_pages -> projects (project_id));
+diesel::joinable!(project_page_bodies -> project_pages (project_id));
 diesel::joinable!(catalog_items -> catalog_domains (domain_code));
 diesel::joinable!(contractor_violations -> contractors (contractor_id));
 diesel::joinable!(contractor_bars -> contractors (contractor_id));
@@ -630,4 +651,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluation_assignments,
     evaluation_scores,
     contractor_marks,
+    project_pages,
+    project_page_bodies,
 );

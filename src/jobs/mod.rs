@@ -27,6 +27,7 @@ pub const JOB_NAMES: &[&str] = &[
     "create_evaluations",
     "disclosure_watch",
     "render_notice_pdfs",
+    "build_project_pages",
 ];
 
 /// What a job does, in Chinese, for the admin page.
@@ -42,6 +43,7 @@ pub fn describe(name: &str) -> &'static str {
         "create_evaluations" => "在服务期中点和期满时自动开启中期、终期绩效评价（各一次）",
         "disclosure_watch" => "提醒经办人：明日到期或已逾期未公开的公告",
         "render_notice_pdfs" => "为尚无 PDF 的公告生成 PDF（按发布时间先后）并存档",
+        "build_project_pages" => "重新生成有变动（或投标截止已过）的项目公开页面并存储",
         _ => "",
     }
 }
@@ -130,6 +132,7 @@ async fn execute(state: &AppState, name: &str) -> AppResult<serde_json::Value> {
         "create_evaluations" => crate::evaluations::jobs::create_due(state).await,
         "disclosure_watch" => crate::disclosure::timeliness::watch(state).await,
         "render_notice_pdfs" => crate::disclosure::pdf_store::render_pending(state).await,
+        "build_project_pages" => crate::public::project_pages::run_job(state).await,
         other => Err(AppError::NotFound(format!("没有名为 {other} 的任务"))),
     }
 }

@@ -5,13 +5,14 @@
 
 use std::collections::HashMap;
 
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use chrono::NaiveDateTime;
 
-use super::http_cache;
 use super::notices::NoticeItem;
 use super::queries::{self, ReportSummary};
+use super::{http_cache, project_pages};
 use crate::app::AppState;
 use crate::contracts::model::{self as contracts, ContractRow, PaymentRow};
 use crate::domain::contract_status::ContractStatus;
@@ -21,6 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::evaluations::model::{self as evaluations, EvaluationKind, EvaluationRow};
 use crate::procurement::evaluation::model::{self as evaluation, AwardRow, ChallengeRow};
 use crate::procurement::projects::model::{self as projects, ProjectRow, TargetRow};
+use crate::procurement::rules::ProcurementRules;
 
 /// One dated step of the timeline.
 #[derive(Debug, Clone)]
@@ -273,7 +275,8 @@ fn centi(value: i64) -> String {
     rust_decimal::Decimal::new(value, 2).to_string()
 }
 
-/// The public timeline of one procurement.
+/// The public timeline of one procurement: the stored page when it is current (see
+/// [`super::project_pages`]), otherwise built now and stored for the next request.
 #[get("/projects/{id:\\d+}")]
 pub async fn show(
     req: HttpRequest,
@@ -283,13 +286,57 @@ pub async fn show(
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::NotFound("项目不存在".to_owned()))?;
-    let data = state.db.run(move |conn| load(conn, id)).await?;
-    let page = build(&state, data);
-    let body = super::render(&page)?;
-    Ok(http_cache::html(&req, http_cache::LIST, body))
+    let format = state.project_page_format.clone();
+    let now = state.clock.now();
+    let stored_format = format.clone();
+    if let Some(page) = state
+        .db
+        .read(move |conn| Ok(project_pages::current(conn, id, &stored_format, now)?))
+        .await?
+    {
+        return Ok(http_cache::respond_tagged(
+            &req,
+            http_cache::HTML,
+            http_cache::LIST,
+            &page.etag,
+            Bytes::from(page.body),
+        ));
+    }
+    let rules = state.rules.clone();
+    let page = state
+        .db
+        .run(move |conn| project_pages::build_and_store(conn, &rules, &format, now, id))
+        .await?;
+    Ok(http_cache::respond_tagged(
+        &req,
+        http_cache::HTML,
+        http_cache::LIST,
+        &page.etag,
+        Bytes::from(page.body),
+    ))
 }
 
-fn build(state: &AppState, data: Loaded) -> ProjectPage {
+/// A project's page as HTML, and until when it stays true without any change to the data:
+/// the earliest bid deadline still ahead of `now` (passing it changes what the page says about
+/// the sealed bids), `None` when nothing on the page depends on the time.
+pub fn render_page(
+    conn: &mut crate::db::AnyConnection,
+    rules: &ProcurementRules,
+    now: NaiveDateTime,
+    id: i64,
+) -> AppResult<(String, Option<NaiveDateTime>)> {
+    let data = load(conn, id)?;
+    let fresh_until = data
+        .tenders
+        .iter()
+        .map(|(tender, _)| tender.bid_deadline)
+        .filter(|deadline| *deadline > now)
+        .min();
+    let body = super::render(&build(rules, now, data))?;
+    Ok((body, fresh_until))
+}
+
+fn build(rules: &ProcurementRules, now: NaiveDateTime, data: Loaded) -> ProjectPage {
     let p = &data.project;
     let name_of = |id: i64| data.contractor_names.get(&id).cloned().unwrap_or_default();
     let mut steps: Vec<Step> = Vec::new();
@@ -299,7 +346,6 @@ fn build(state: &AppState, data: Loaded) -> ProjectPage {
                 .line(format!("预计采购时间：{}", p.expected_tender_date)),
         );
     }
-    let now = state.clock.now();
     let mut openings = Vec::new();
     for (tender, bids) in &data.tenders {
         steps.push(
@@ -492,7 +538,7 @@ fn build(state: &AppState, data: Loaded) -> ProjectPage {
             Some(name) => format!("{}（{}）", name, p.catalog_item_code),
             None => p.catalog_item_code.clone(),
         },
-        method: super::method_label(&state.rules, &p.method),
+        method: super::method_label(rules, &p.method),
         budget: super::yuan(p.budget_fen),
         region: data.region.clone(),
         year: p.year,

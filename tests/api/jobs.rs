@@ -37,7 +37,8 @@ async fn admin_lists_jobs_with_schedules() {
             "report_reminders",
             "create_evaluations",
             "disclosure_watch",
-            "render_notice_pdfs"
+            "render_notice_pdfs",
+            "build_project_pages"
         ]
     );
     assert_eq!(jobs[0]["schedule"], "0 * * * * *");

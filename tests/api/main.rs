@@ -27,6 +27,7 @@ mod ocds;
 mod ops;
 mod privacy;
 mod procurement;
+mod project_pages;
 mod public_site;
 mod purchasers;
 mod regions;
