@@ -40,6 +40,9 @@ async fn project_page(app: &TestApp, project_id: i64) -> String {
         .text
 }
 
+/// A change of one name, returning the rows it changed.
+type Rename = Box<dyn Fn(&mut sixnorms::db::AnyConnection) -> usize>;
+
 /// (version, built_version, format, fresh_until) of a project's page.
 type PageState = (i64, i64, String, Option<chrono::NaiveDateTime>);
 
@@ -246,7 +249,7 @@ async fn every_kind_of_change_shows_on_the_next_request() {
     );
 
     // Names kept in other tables.
-    let renames: [(&str, Box<dyn Fn(&mut sixnorms::db::AnyConnection) -> usize>); 4] = [
+    let renames: [(&str, Rename); 4] = [
         ("新名称社会工作服务中心", {
             Box::new(move |conn| {
                 diesel::update(contractors::table.find(contractor_id))
