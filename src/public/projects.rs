@@ -289,24 +289,20 @@ pub async fn show(
     let format = state.project_page_format.clone();
     let now = state.clock.now();
     let stored_format = format.clone();
-    if let Some(page) = state
+    let stored = state
         .db
         .read(move |conn| Ok(project_pages::current(conn, id, &stored_format, now)?))
-        .await?
-    {
-        return Ok(http_cache::respond_tagged(
-            &req,
-            http_cache::HTML,
-            http_cache::LIST,
-            &page.etag,
-            Bytes::from(page.body),
-        ));
-    }
-    let rules = state.rules.clone();
-    let page = state
-        .db
-        .run(move |conn| project_pages::build_and_store(conn, &rules, &format, now, id))
         .await?;
+    let page = match stored {
+        Some(page) => page,
+        None => {
+            let rules = state.rules.clone();
+            state
+                .db
+                .run(move |conn| project_pages::build_and_store(conn, &rules, &format, now, id))
+                .await?
+        }
+    };
     Ok(http_cache::respond_tagged(
         &req,
         http_cache::HTML,

@@ -15,23 +15,11 @@ use sixnorms::db::schema::{
 use sixnorms::disclosure::notices::{NewNotice, NoticeKind, publish};
 use sixnorms::jobs::{Trigger, run_now};
 
+use crate::browser::load_demo;
 use crate::helpers::{TestApp, spawn_app};
 
 /// What a stored body is replaced with.
 const MARKER: &str = "<!doctype html><title>stored page</title><p>STORED-PAGE-MARKER</p>";
-
-fn load_demo(app: &TestApp) {
-    let mut conn = app.conn();
-    sixnorms::demo::load(
-        &mut conn,
-        &app.state.settings,
-        &app.state.rules,
-        &app.state.calendar,
-        app.state.clock.now(),
-        app.state.clock.today(),
-    )
-    .expect("demo loads");
-}
 
 async fn project_page(app: &TestApp, project_id: i64) -> String {
     app.get(&format!("/projects/{project_id}"), None)
