@@ -579,7 +579,7 @@ diesel::table! {
     project_page_bodies (project_id) {
         project_id -> BigInt,
         etag -> Text,
-        body -> Text,
+        body -> Binary,
     }
 }
 

@@ -42,8 +42,8 @@ pub const JOB_TIME_BUDGET: Duration = Duration::from_secs(45);
 pub struct StoredPage {
     /// Its strong entity tag (quoted SHA-256 of the body).
     pub etag: String,
-    /// The HTML.
-    pub body: String,
+    /// The HTML, UTF-8 (stored and served as bytes).
+    pub body: Vec<u8>,
 }
 
 /// The format of the pages this build makes: the SHA-256 (first 16 hex digits) of the page's
@@ -67,26 +67,37 @@ pub fn page_format(rules: &ProcurementRules) -> String {
 }
 
 /// The stored page of project `id` if it is current for `format` at `now`.
+///
+/// The most requested read of the public site: one statement by primary key, run on the
+/// backend's own connection ([`crate::on_backend`]), with the currency checks made here rather
+/// than bound into the SQL.
 pub fn current(
     conn: &mut AnyConnection,
     id: i64,
     format: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<StoredPage>> {
-    project_pages::table
+    let query = project_pages::table
         .inner_join(project_page_bodies::table)
         .filter(project_pages::project_id.eq(id))
-        .filter(project_pages::built_version.eq(project_pages::version))
-        .filter(project_pages::format.eq(format))
-        .filter(
-            project_pages::fresh_until
-                .is_null()
-                .or(project_pages::fresh_until.gt(now)),
-        )
-        .select((project_page_bodies::etag, project_page_bodies::body))
-        .first::<(String, String)>(conn)
-        .optional()
-        .map(|found| found.map(|(etag, body)| StoredPage { etag, body }))
+        .select((
+            project_pages::version,
+            project_pages::built_version,
+            project_pages::format,
+            project_pages::fresh_until,
+            project_page_bodies::etag,
+            project_page_bodies::body,
+        ));
+    type Row = (i64, i64, String, Option<NaiveDateTime>, String, Vec<u8>);
+    let found: Option<Row> = crate::on_backend!(conn, |c| query.get_result(c).optional())?;
+    Ok(found.and_then(
+        |(version, built_version, stored_format, fresh_until, etag, body)| {
+            let current = built_version == version
+                && stored_format == format
+                && fresh_until.is_none_or(|until| until > now);
+            current.then_some(StoredPage { etag, body })
+        },
+    ))
 }
 
 /// The current version of project `id`'s page; `None` when there is no such project.
@@ -138,7 +149,7 @@ pub fn store(
         let replaced = diesel::update(project_page_bodies::table.find(id))
             .set((
                 project_page_bodies::etag.eq(&page.etag),
-                project_page_bodies::body.eq(&page.body),
+                project_page_bodies::body.eq(page.body.as_slice()),
             ))
             .execute(conn)?;
         if replaced == 0 {
@@ -146,7 +157,7 @@ pub fn store(
                 .values((
                     project_page_bodies::project_id.eq(id),
                     project_page_bodies::etag.eq(&page.etag),
-                    project_page_bodies::body.eq(&page.body),
+                    project_page_bodies::body.eq(page.body.as_slice()),
                 ))
                 .execute(conn)?;
         }
@@ -178,7 +189,7 @@ fn build_and_try_store(
     let (body, fresh_until) = super::projects::render_page(conn, rules, now, id)?;
     let page = StoredPage {
         etag: http_cache::etag_of(body.as_bytes()),
-        body,
+        body: body.into_bytes(),
     };
     let Some(version) = version else {
         return Ok((page, false));

@@ -108,10 +108,10 @@ pub struct NoticePage {
 
 /// The page of notice `id`: the notice joined to its purchaser and (left) to its project.
 ///
-/// One statement instead of three: the notice page is the most requested page of the site,
-/// and on SQLite each statement costs a pool round trip and a prepare-cache lookup.
+/// One statement instead of three, run on the backend's own connection
+/// ([`crate::on_backend`]): the notice page is the most requested page of the site.
 pub fn notice_page(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<NoticePage>> {
-    notices::table
+    let query = notices::table
         .inner_join(purchasers::table.on(purchasers::id.eq(notices::purchaser_id)))
         .left_join(projects::table.on(projects::id.nullable().eq(notices::project_id)))
         .filter(notices::id.eq(id))
@@ -127,9 +127,8 @@ pub fn notice_page(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Noti
             purchasers::name,
             notices::project_id,
             projects::title.nullable(),
-        ))
-        .first(conn)
-        .optional()
+        ));
+    crate::on_backend!(conn, |c| query.get_result(c).optional())
 }
 
 /// The names of the given purchasers.

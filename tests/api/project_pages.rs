@@ -48,14 +48,16 @@ fn page_state(app: &TestApp, project_id: i64) -> PageState {
         .expect("project_pages row")
 }
 
+/// The stored page, as text (it is stored as bytes).
 fn stored_body(app: &TestApp, project_id: i64) -> Option<String> {
     let mut conn = app.conn();
     project_page_bodies::table
         .find(project_id)
         .select(project_page_bodies::body)
-        .first(&mut *conn)
+        .first::<Vec<u8>>(&mut *conn)
         .optional()
         .expect("body")
+        .map(|bytes| String::from_utf8(bytes).expect("a stored page is UTF-8"))
 }
 
 /// Replaces the stored body with [`MARKER`] and checks that it is what is served now.
@@ -63,7 +65,7 @@ async fn mark_stored(app: &TestApp, project_id: i64) {
     let marked = {
         let mut conn = app.conn();
         diesel::update(project_page_bodies::table.find(project_id))
-            .set(project_page_bodies::body.eq(MARKER))
+            .set(project_page_bodies::body.eq(MARKER.as_bytes()))
             .execute(&mut *conn)
             .expect("mark")
     };
