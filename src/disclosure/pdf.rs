@@ -349,8 +349,18 @@ impl PdfRenderer {
                 }
             }
         }
-        if options.optimize {
-            pdf.compress();
+        for object in pdf.objects.values_mut() {
+            if let Ok(stream) = object.as_stream_mut()
+                && stream.allows_compression
+                && stream.dict.get(b"Filter").is_err()
+            {
+                let packed = deflate(&stream.content)?;
+                // As lopdf: keep a stream whose compressed form would not be smaller.
+                if packed.len() + 19 < stream.content.len() {
+                    stream.dict.set("Filter", "FlateDecode");
+                    stream.set_content(packed);
+                }
+            }
         }
         let mut bytes = Vec::new();
         pdf.save_to(&mut bytes)
@@ -449,6 +459,23 @@ impl PdfRenderer {
         }
         ops
     }
+}
+
+/// The zlib level of the PDF's streams (the embedded font subset and the pages). lopdf's own
+/// `compress` uses the best level, 9, which took a third of a render in a profile; measured
+/// on a one-page award notice, level 9 gave 40,491 bytes in 5.3 ms per render, level 6 the
+/// same bytes in 5.1 ms, and level 1 gives 41,567 bytes (3 % more) in 4.5 ms.
+const STREAM_COMPRESSION: u32 = 1;
+
+/// `bytes` deflated (zlib, [`STREAM_COMPRESSION`]), as a PDF `FlateDecode` stream holds them.
+fn deflate(bytes: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(bytes.len() / 2),
+        flate2::Compression::new(STREAM_COMPRESSION),
+    );
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?)
 }
 
 /// Wraps `text` into lines no wider than `max_width`, measuring each character with
@@ -934,6 +961,20 @@ mod tests {
         let text = pdftotext(&bytes);
         assert!(text.contains("第 1 页 共 1 页"), "{text}");
         assert!(!text.contains("第 2 页"), "{text}");
+    }
+
+    #[test]
+    fn the_streams_are_compressed() {
+        let renderer = PdfRenderer::new().expect("font parses");
+        let bytes = renderer.render(&notice(0)).expect("renders");
+        let count = |needle: &[u8]| bytes.windows(needle.len()).filter(|w| *w == needle).count();
+        // Every stream (the page, the font subset, its ToUnicode map) is deflated, so no
+        // drawing operator appears in the clear.
+        assert!(count(b"endstream") >= 3, "{} streams", count(b"endstream"));
+        assert_eq!(count(b"/FlateDecode"), count(b"endstream"));
+        assert_eq!(count(b" Tf\n"), 0, "a page's text operators are readable");
+        // And the deflated streams are what the renderer wrote: pdftotext reads them.
+        assert!(pdftotext(&bytes).contains("第 1 页 共 1 页"));
     }
 
     #[test]
