@@ -34,7 +34,7 @@ pub mod svg;
 
 use actix_web::web;
 use askama::Template;
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime, Timelike};
 use chrono_tz::Asia::Shanghai;
 
 use crate::domain::money::{format_yuan, from_fen};
@@ -64,12 +64,18 @@ pub fn yuan(fen: i64) -> String {
     format_yuan(from_fen(fen))
 }
 
-/// A UTC time as Asia/Shanghai `YYYY-MM-DD HH:MM`.
+/// A UTC time as Asia/Shanghai `YYYY-MM-DD HH:MM`. Written with `format!` rather than a
+/// strftime pattern, which chrono parses anew on every call (every notice page shows one).
 pub fn shanghai_minutes(utc: NaiveDateTime) -> String {
-    utc.and_utc()
-        .with_timezone(&Shanghai)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    let local = utc.and_utc().with_timezone(&Shanghai).naive_local();
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        local.year(),
+        local.month(),
+        local.day(),
+        local.hour(),
+        local.minute()
+    )
 }
 
 /// A UTC time as its Asia/Shanghai date `YYYY-MM-DD`.
