@@ -178,33 +178,33 @@ mod tests {
     #[test]
     fn mean_rounds_half_up_to_two_places() {
         // 80.125 exactly: half-up gives 80.13 (banker's rounding would give 80.12).
-        let mean = mean_half_up(&[dec!(80.25), dec!(80.00)]).unwrap();
+        let mean = mean_half_up(&[dec!(80.25), dec!(80.00)]).expect("a mean");
         assert_eq!(mean.to_string(), "80.13");
         // 80.115 → 80.12 (banker's would agree; checks the other parity).
         assert_eq!(
             mean_half_up(&[dec!(80.23), dec!(80.00)])
-                .unwrap()
+                .expect("a mean")
                 .to_string(),
             "80.12"
         );
         // 80.1249… rounds down.
         assert_eq!(
             mean_half_up(&[dec!(80.249), dec!(80.00)])
-                .unwrap()
+                .expect("a mean")
                 .to_string(),
             "80.12"
         );
         // A repeating mean: 250 / 3 = 83.333…
         assert_eq!(
             mean_half_up(&[dec!(80), dec!(85), dec!(85)])
-                .unwrap()
+                .expect("a mean")
                 .to_string(),
             "83.33"
         );
         // 251 / 3 = 83.666…
         assert_eq!(
             mean_half_up(&[dec!(81), dec!(85), dec!(85)])
-                .unwrap()
+                .expect("a mean")
                 .to_string(),
             "83.67"
         );
@@ -212,10 +212,13 @@ mod tests {
 
     #[test]
     fn mean_has_scale_two() {
-        assert_eq!(mean_half_up(&[dec!(80)]).unwrap().to_string(), "80.00");
+        assert_eq!(
+            mean_half_up(&[dec!(80)]).expect("a mean").to_string(),
+            "80.00"
+        );
         assert_eq!(
             mean_half_up(&[dec!(70), dec!(90), dec!(80)])
-                .unwrap()
+                .expect("a mean")
                 .to_string(),
             "80.00"
         );

@@ -440,9 +440,11 @@ mod tests {
         let sum: usize = first17
             .chars()
             .zip(weights)
-            .map(|(c, w)| set.find(c).unwrap() * w)
+            .map(|(c, w)| set.find(c).expect("a USCC character") * w)
             .sum();
-        set.chars().nth((31 - sum % 31) % 31).unwrap()
+        set.chars()
+            .nth((31 - sum % 31) % 31)
+            .expect("a check character")
     }
 
     /// Check character for 17 digits, computed independently of `validate_resident_id`.
@@ -452,9 +454,12 @@ mod tests {
         let sum: u32 = first17
             .chars()
             .zip(weights)
-            .map(|(c, w)| c.to_digit(10).unwrap() * w)
+            .map(|(c, w)| c.to_digit(10).expect("a digit") * w)
             .sum();
-        "10X98765432".chars().nth((sum % 11) as usize).unwrap()
+        "10X98765432"
+            .chars()
+            .nth((sum % 11) as usize)
+            .expect("a check character")
     }
 
     fn with_uscc_check(first17: &str) -> String {
@@ -489,7 +494,7 @@ mod tests {
 
     #[test]
     fn known_uscc_is_valid() {
-        let uscc = validate_uscc(SAMPLE_USCC).unwrap();
+        let uscc = validate_uscc(SAMPLE_USCC).expect("a valid USCC");
         assert_eq!(uscc.as_str(), SAMPLE_USCC);
         assert_eq!(uscc.registration_authority(), '9');
         assert_eq!(uscc.org_category(), '1');
@@ -505,7 +510,7 @@ mod tests {
             ("53640000501234567", "基金会"),
         ] {
             let code = with_uscc_check(first17);
-            let uscc = validate_uscc(&code).unwrap();
+            let uscc = validate_uscc(&code).expect("a valid USCC");
             assert_eq!(uscc.as_str(), code);
             assert_eq!(uscc.registration_authority(), '5');
             assert!(uscc.is_civil_affairs_registered());
@@ -515,7 +520,7 @@ mod tests {
 
     #[test]
     fn civil_affairs_other_category_has_no_kind() {
-        let uscc = validate_uscc(&with_uscc_check("59640100MJ0000012")).unwrap();
+        let uscc = validate_uscc(&with_uscc_check("59640100MJ0000012")).expect("a valid USCC");
         assert!(uscc.is_civil_affairs_registered());
         assert_eq!(uscc.org_category(), '9');
         assert_eq!(uscc.civil_affairs_kind(), None);
@@ -534,7 +539,10 @@ mod tests {
                 _ => {}
             }
         }
-        for first17 in [letter.unwrap(), zero.unwrap()] {
+        for first17 in [
+            letter.expect("a code with a letter"),
+            zero.expect("a code with a zero"),
+        ] {
             assert!(
                 validate_uscc(&with_uscc_check(&first17)).is_ok(),
                 "{first17}"
@@ -544,17 +552,20 @@ mod tests {
 
     #[test]
     fn uscc_surrounding_whitespace_is_trimmed() {
-        let uscc = validate_uscc(&format!("  {SAMPLE_USCC}\t\n")).unwrap();
+        let uscc = validate_uscc(&format!("  {SAMPLE_USCC}\t\n")).expect("a valid USCC");
         assert_eq!(uscc.as_str(), SAMPLE_USCC);
     }
 
     #[test]
     fn uscc_parses_and_round_trips_through_serde() {
-        let uscc: Uscc = SAMPLE_USCC.parse().unwrap();
+        let uscc: Uscc = SAMPLE_USCC.parse().expect("parses");
         assert_eq!(uscc.to_string(), SAMPLE_USCC);
-        let json = serde_json::to_string(&uscc).unwrap();
+        let json = serde_json::to_string(&uscc).expect("serializes");
         assert_eq!(json, format!("\"{SAMPLE_USCC}\""));
-        assert_eq!(serde_json::from_str::<Uscc>(&json).unwrap(), uscc);
+        assert_eq!(
+            serde_json::from_str::<Uscc>(&json).expect("deserializes"),
+            uscc
+        );
         assert!(serde_json::from_str::<Uscc>("\"91350100M000100Y44\"").is_err());
         assert!(Uscc::try_from("91350100M000100Y44".to_owned()).is_err());
     }
@@ -692,11 +703,11 @@ mod tests {
 
     #[test]
     fn known_resident_id_ending_in_x_is_valid() {
-        let id = validate_resident_id(SAMPLE_RESIDENT_ID).unwrap();
+        let id = validate_resident_id(SAMPLE_RESIDENT_ID).expect("a valid resident ID");
         assert_eq!(id.as_str(), SAMPLE_RESIDENT_ID);
         assert_eq!(
             id.birth_date(),
-            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+            NaiveDate::from_ymd_opt(1949, 12, 31).expect("a real date")
         );
         assert_eq!(id.region_code(), "110105");
         assert_eq!(id.masked(), "110105********002X");
@@ -705,27 +716,31 @@ mod tests {
     #[test]
     fn computed_resident_id_ending_in_a_digit_is_valid() {
         let number = with_resident_check("64010419850315123");
-        let check = number.chars().last().unwrap();
+        let check = number.chars().last().expect("not empty");
         assert!(check.is_ascii_digit(), "pick another sample: {number}");
-        let id = validate_resident_id(&number).unwrap();
+        let id = validate_resident_id(&number).expect("a valid resident ID");
         assert_eq!(id.as_str(), number);
         assert_eq!(id.region_code(), "640104");
         assert_eq!(
             id.birth_date(),
-            NaiveDate::from_ymd_opt(1985, 3, 15).unwrap()
+            NaiveDate::from_ymd_opt(1985, 3, 15).expect("a real date")
         );
     }
 
     #[test]
     fn resident_id_lower_case_x_is_normalised() {
-        let id = validate_resident_id("11010519491231002x").unwrap();
+        let id = validate_resident_id("11010519491231002x").expect("a valid resident ID");
         assert_eq!(id.as_str(), SAMPLE_RESIDENT_ID);
-        assert_eq!(id, validate_resident_id(SAMPLE_RESIDENT_ID).unwrap());
+        assert_eq!(
+            id,
+            validate_resident_id(SAMPLE_RESIDENT_ID).expect("a valid resident ID")
+        );
     }
 
     #[test]
     fn resident_id_surrounding_whitespace_is_trimmed() {
-        let id = validate_resident_id(&format!(" {SAMPLE_RESIDENT_ID} ")).unwrap();
+        let id =
+            validate_resident_id(&format!(" {SAMPLE_RESIDENT_ID} ")).expect("a valid resident ID");
         assert_eq!(id.as_str(), SAMPLE_RESIDENT_ID);
     }
 
@@ -754,12 +769,12 @@ mod tests {
 
     #[test]
     fn resident_id_parses_and_converts() {
-        let id: ResidentId = SAMPLE_RESIDENT_ID.parse().unwrap();
+        let id: ResidentId = SAMPLE_RESIDENT_ID.parse().expect("parses");
         assert_eq!(id.to_string(), SAMPLE_RESIDENT_ID);
-        let json = serde_json::to_string(&id).unwrap();
+        let json = serde_json::to_string(&id).expect("serializes");
         assert_eq!(json, format!("\"{SAMPLE_RESIDENT_ID}\""));
         assert_eq!(
-            serde_json::from_str::<ResidentId>("\"11010519491231002x\"").unwrap(),
+            serde_json::from_str::<ResidentId>("\"11010519491231002x\"").expect("deserializes"),
             id
         );
         assert_eq!(String::from(id), SAMPLE_RESIDENT_ID);
@@ -787,7 +802,7 @@ mod tests {
     #[test]
     fn resident_id_x_where_a_digit_is_due_is_refused() {
         let number = with_resident_check("64010419850315123");
-        let expected = number.chars().last().unwrap();
+        let expected = number.chars().last().expect("not empty");
         for x in ['X', 'x'] {
             let err = validate_resident_id(&replace_at(&number, 18, x)).unwrap_err();
             assert_eq!(

@@ -268,7 +268,7 @@ mod tests {
     use rust_decimal::dec;
 
     fn capitals(text: &str) -> String {
-        to_chinese_capitals(parse_amount(text).unwrap()).unwrap()
+        to_chinese_capitals(parse_amount(text).expect("a valid amount")).expect("within range")
     }
 
     // ---- to_fen / from_fen ----
@@ -350,7 +350,7 @@ mod tests {
             ("-0", "0.00"),
             ("\t88.80\n", "88.80"),
         ] {
-            let amount = parse_amount(text).unwrap();
+            let amount = parse_amount(text).expect("a valid amount");
             assert_eq!(amount.to_string(), expected, "{text:?}");
             assert_eq!(amount.scale(), 2, "{text:?}");
         }
@@ -458,7 +458,10 @@ mod tests {
     #[test]
     fn format_yuan_of_parsed_text_round_trips() {
         let text = "¥1,234,567.89";
-        assert_eq!(format_yuan(parse_amount(text).unwrap()), text);
+        assert_eq!(
+            format_yuan(parse_amount(text).expect("a valid amount")),
+            text
+        );
     }
 
     #[test]
@@ -530,10 +533,13 @@ mod tests {
     #[test]
     fn capitals_accept_trailing_zero_scale() {
         assert_eq!(
-            to_chinese_capitals(dec!(1.500)).unwrap(),
+            to_chinese_capitals(dec!(1.500)).expect("within range"),
             "人民币壹元伍角整"
         );
-        assert_eq!(to_chinese_capitals(dec!(-0)).unwrap(), "人民币零元整");
+        assert_eq!(
+            to_chinese_capitals(dec!(-0)).expect("within range"),
+            "人民币零元整"
+        );
     }
 
     #[test]

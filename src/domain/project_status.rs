@@ -313,16 +313,19 @@ mod tests {
         ];
         let mut status = S::Draft;
         for (action, want) in path {
-            status = transition(status, action).unwrap();
+            status = transition(status, action).expect("an allowed transition");
             assert_eq!(status, want, "{action:?}");
         }
     }
 
     #[test]
     fn failed_procurement_can_be_retendered() {
-        let failed = transition(S::Tendering, A::Fail).unwrap();
+        let failed = transition(S::Tendering, A::Fail).expect("an allowed transition");
         assert_eq!(failed, S::Failed);
-        assert_eq!(transition(failed, A::Retender).unwrap(), S::Tendering);
+        assert_eq!(
+            transition(failed, A::Retender).expect("an allowed transition"),
+            S::Tendering
+        );
     }
 
     #[test]

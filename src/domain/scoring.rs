@@ -195,7 +195,9 @@ mod tests {
     }
 
     fn find(rows: &[RankedBid], bid_id: i64) -> &RankedBid {
-        rows.iter().find(|r| r.bid_id == bid_id).unwrap()
+        rows.iter()
+            .find(|r| r.bid_id == bid_id)
+            .expect("the bid is ranked")
     }
 
     /// (bid_id, rank) in ranking order.
