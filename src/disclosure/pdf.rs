@@ -464,7 +464,7 @@ impl PdfRenderer {
 /// The zlib level of the PDF's streams (the embedded font subset and the pages). lopdf's own
 /// `compress` uses the best level, 9, which took a third of a render in a profile; measured
 /// on a one-page award notice, level 9 gave 40,491 bytes in 5.3 ms per render, level 6 the
-/// same bytes in 5.1 ms, and level 1 gives 41,567 bytes (3 % more) in 4.5 ms.
+/// same size in 5.1 ms, and level 1 gives 41,567 bytes (3 % more) in 4.5 ms.
 const STREAM_COMPRESSION: u32 = 1;
 
 /// `bytes` deflated (zlib, [`STREAM_COMPRESSION`]), as a PDF `FlateDecode` stream holds them.
