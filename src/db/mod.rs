@@ -3,6 +3,7 @@
 //! and the helpers every service uses ([`Db::run`], [`write_tx`]).
 
 pub mod schema;
+pub mod simd_text;
 
 use std::time::Duration;
 

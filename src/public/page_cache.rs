@@ -44,7 +44,7 @@ pub const CAPACITY: usize = 2_048;
 pub struct CachedPage {
     /// The body, shared between requests without copying.
     pub body: Bytes,
-    /// Its strong entity tag (quoted SHA-256).
+    /// Its strong entity tag ([`crate::public::http_cache::etag_of`]).
     pub etag: String,
     /// `Content-Type`.
     pub content_type: &'static str,

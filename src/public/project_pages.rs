@@ -40,7 +40,7 @@ pub const JOB_TIME_BUDGET: Duration = Duration::from_secs(45);
 /// A page ready to serve.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPage {
-    /// Its strong entity tag (quoted SHA-256 of the body).
+    /// Its strong entity tag ([`crate::public::http_cache::etag_of`] of the body).
     pub etag: String,
     /// The HTML, UTF-8 (stored and served as bytes).
     pub body: Vec<u8>,

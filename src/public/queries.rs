@@ -88,7 +88,9 @@ pub struct NoticePage {
     pub kind: String,
     /// Title.
     pub title: String,
-    /// The notice's body (HTML the service built, escaped on the way in).
+    /// The notice's body (HTML the service built, escaped on the way in); the largest text
+    /// of the page, so read with the SIMD UTF-8 check.
+    #[diesel(deserialize_as = crate::db::simd_text::SimdText)]
     pub body_html: String,
     /// Legal due date, if any.
     pub due_by: Option<NaiveDate>,
