@@ -56,10 +56,11 @@ impl AppState {
     /// Connects to the database, loads the calendar and builds the mailer. Migrations run
     /// here when `database.migrate_on_start` is set.
     pub fn new(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
-        let db = Db::connect(
+        let db = Db::connect_with(
             &settings.database.url,
             settings.database.pool_size,
             Duration::from_secs(settings.database.connect_timeout_secs),
+            crate::db::SqliteOptions::with_mmap_mib(settings.database.sqlite_mmap_mib),
         )?;
         if settings.database.migrate_on_start {
             let applied = db.migrate()?;

@@ -85,6 +85,10 @@ pub struct DatabaseSettings {
     pub connect_timeout_secs: u64,
     /// Run migrations when serving.
     pub migrate_on_start: bool,
+    /// SQLite only: how many MiB of the database file each connection maps into memory
+    /// (`PRAGMA mmap_size`); 0 reads every page through the connection's own page cache.
+    /// See [`crate::db::SqliteOptions`].
+    pub sqlite_mmap_mib: u64,
 }
 
 /// `[clock]`
@@ -327,6 +331,12 @@ impl Settings {
                 "must be between 1 and 512",
             ));
         }
+        if self.database.sqlite_mmap_mib > crate::db::SQLITE_MAX_MMAP_MIB {
+            return Err(ConfigError::new(
+                "database.sqlite_mmap_mib",
+                format!("must be at most {}", crate::db::SQLITE_MAX_MMAP_MIB),
+            ));
+        }
         if self.database.connect_timeout_secs == 0 {
             return Err(ConfigError::new(
                 "database.connect_timeout_secs",
@@ -510,6 +520,10 @@ mod tests {
         let s = with("server.workers", 0).expect("defaults valid");
         assert_eq!(s.server.bind, "127.0.0.1:8080");
         assert_eq!(s.database.url, "sqlite://./data/sixnorms.db");
+        assert_eq!(
+            s.database.sqlite_mmap_mib,
+            crate::db::DEFAULT_SQLITE_MMAP_MIB
+        );
         assert_eq!(s.mail.transport, MailTransportKind::File);
         assert!(!s.clock.manual);
         assert_eq!(s.job_schedule("send_email"), Some("0 * * * * *"));
@@ -525,6 +539,16 @@ mod tests {
         assert_eq!(
             with("database.pool_size", 0).unwrap_err().key,
             "database.pool_size"
+        );
+        assert!(with("database.sqlite_mmap_mib", crate::db::SQLITE_MAX_MMAP_MIB).is_ok());
+        assert_eq!(
+            with(
+                "database.sqlite_mmap_mib",
+                crate::db::SQLITE_MAX_MMAP_MIB + 1
+            )
+            .unwrap_err()
+            .key,
+            "database.sqlite_mmap_mib"
         );
         assert_eq!(
             with("jobs.schedules.send_email", "* * * * *")

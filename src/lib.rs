@@ -23,6 +23,7 @@ pub mod error;
 pub mod evaluations;
 pub mod extract;
 pub mod jobs;
+pub mod memory;
 pub mod notify;
 pub mod ops;
 pub mod pages;

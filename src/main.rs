@@ -98,11 +98,15 @@ enum JobCommand {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let huge_pages = sixnorms::memory::disable_transparent_huge_pages();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
+    if let Err(error) = huge_pages {
+        tracing::warn!(%error, "transparent huge pages stay on");
+    }
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -118,10 +122,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => serve(settings, None).await,
         Command::Migrate => {
-            let db = sixnorms::db::Db::connect(
+            let db = sixnorms::db::Db::connect_with(
                 &settings.database.url,
                 1,
                 std::time::Duration::from_secs(settings.database.connect_timeout_secs),
+                sixnorms::db::SqliteOptions::with_mmap_mib(settings.database.sqlite_mmap_mib),
             )?;
             let applied = db.migrate()?;
             println!("migrations applied: {}", applied.len());

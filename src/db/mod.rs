@@ -54,13 +54,49 @@ macro_rules! on_backend {
     };
 }
 
-/// How much of an SQLite database file each connection maps into memory: 64 GiB, more than
-/// any database here will reach, so every read is served from the page cache without a
-/// read(2) (a province of 100,000 projects is already 2 GB; reads past a smaller map cost a
-/// system call each, 8 % of a stored project page in a profile). Only address space is
-/// reserved: SQLite maps the file's actual size. SQLite caps the map at its compile-time
-/// `SQLITE_MAX_MMAP_SIZE` (2 GiB unless raised), which `.cargo/config.toml` sets to this.
-pub const SQLITE_MMAP_BYTES: i64 = 1 << 36;
+/// The most of an SQLite database file a connection can map, in MiB: 64 GiB, the
+/// compile-time `SQLITE_MAX_MMAP_SIZE` that `.cargo/config.toml` sets (SQLite's own ceiling is
+/// 2 GiB, below a province's database). The upper bound of `database.sqlite_mmap_mib`.
+pub const SQLITE_MAX_MMAP_MIB: u64 = 1 << 16;
+
+/// Per-connection SQLite settings chosen by configuration (`[database]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqliteOptions {
+    /// How much of the database file each connection maps into memory (`PRAGMA mmap_size`).
+    ///
+    /// A mapped page is read without a system call, but the pages a connection has touched
+    /// count in the process's RSS, and in WAL mode a connection that finds the log changed
+    /// since its last read (any commit) unmaps the whole file and maps it again (a profile of
+    /// cold project pages, which store what they build, spent a quarter of its time in `munmap`
+    /// and the page faults after it). Unmapped, pages are read with `pread` into each connection's own page cache
+    /// (`cache_size`, 8 MB), which bounds the memory.
+    ///
+    /// `bench/run` on 100,000 projects (a 2 GB file) measured both ends: mapping it all served
+    /// random notice pages about a fifth faster, but the server's RSS grew to 2.5 GB of mapped
+    /// file and cold project pages (which store what they build) had a p99 of 60 ms; unmapped,
+    /// every target of QUALITY.md held with an RSS of 182 MB. So the default maps nothing.
+    pub mmap_bytes: i64,
+}
+
+impl SqliteOptions {
+    /// Options mapping `mib` MiB of the file (capped at [`SQLITE_MAX_MMAP_MIB`]).
+    pub fn with_mmap_mib(mib: u64) -> SqliteOptions {
+        let bytes = mib.min(SQLITE_MAX_MMAP_MIB) << 20;
+        SqliteOptions {
+            mmap_bytes: i64::try_from(bytes).unwrap_or(i64::MAX),
+        }
+    }
+}
+
+impl Default for SqliteOptions {
+    /// The shipped default of `database.sqlite_mmap_mib` (config/default.toml).
+    fn default() -> SqliteOptions {
+        SqliteOptions::with_mmap_mib(DEFAULT_SQLITE_MMAP_MIB)
+    }
+}
+
+/// `database.sqlite_mmap_mib` in config/default.toml; a config test keeps the two equal.
+pub const DEFAULT_SQLITE_MMAP_MIB: u64 = 0;
 
 /// Which backend a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,8 +150,14 @@ pub fn without_transport_encryption(url: &str) -> String {
     out
 }
 
-/// Opens one connection, choosing the backend from the URL, and prepares it (SQLite pragmas).
+/// Opens one connection, choosing the backend from the URL, and prepares it (SQLite pragmas,
+/// with the default [`SqliteOptions`]).
 pub fn establish(url: &str) -> ConnectionResult<AnyConnection> {
+    establish_with(url, SqliteOptions::default())
+}
+
+/// [`establish`] with the given SQLite options (ignored for PostgreSQL).
+pub fn establish_with(url: &str, sqlite: SqliteOptions) -> ConnectionResult<AnyConnection> {
     match Backend::of_url(url) {
         Backend::Postgres => PgConnection::establish(url).map(AnyConnection::Postgresql),
         Backend::Sqlite => {
@@ -132,13 +174,13 @@ pub fn establish(url: &str) -> ConnectionResult<AnyConnection> {
                 })?;
             }
             let mut conn = SqliteConnection::establish(path)?;
-            // Reads map the file (see [`SQLITE_MMAP_BYTES`]) instead of copying each page
-            // through read(2), and each connection keeps 8 MB of decoded pages: a province's
-            // public pages read a few GB at random.
+            // Each connection keeps 8 MB of pages and maps as much of the file as configured
+            // (see [`SqliteOptions::mmap_bytes`]).
             conn.batch_execute(&format!(
                 "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
                  PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
-                 PRAGMA mmap_size = {SQLITE_MMAP_BYTES}; PRAGMA cache_size = -8000;"
+                 PRAGMA mmap_size = {}; PRAGMA cache_size = -8000;",
+                sqlite.mmap_bytes
             ))
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(AnyConnection::Sqlite(conn))
@@ -151,6 +193,7 @@ pub fn establish(url: &str) -> ConnectionResult<AnyConnection> {
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: String,
+    sqlite: SqliteOptions,
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
@@ -158,7 +201,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = ConnectionError;
 
     fn connect(&self) -> Result<AnyConnection, ConnectionError> {
-        establish(&self.url)
+        establish_with(&self.url, self.sqlite)
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectionError> {
@@ -191,12 +234,23 @@ impl std::fmt::Debug for Db {
 }
 
 impl Db {
+    /// Connects the pool with the default [`SqliteOptions`]; see [`Db::connect_with`].
+    pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> anyhow::Result<Db> {
+        Db::connect_with(url, pool_size, timeout, SqliteOptions::default())
+    }
+
     /// Connects the pool; the first connection is made at once so that a bad URL or
     /// password is reported immediately with the server's error.
-    pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> anyhow::Result<Db> {
+    pub fn connect_with(
+        url: &str,
+        pool_size: u32,
+        timeout: Duration,
+        sqlite: SqliteOptions,
+    ) -> anyhow::Result<Db> {
         let backend = Backend::of_url(url);
         // Fail fast with the real error rather than r2d2's timeout.
-        establish(url).map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
+        establish_with(url, sqlite)
+            .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .connection_timeout(timeout)
@@ -206,6 +260,7 @@ impl Db {
             .test_on_check_out(backend == Backend::Postgres)
             .build(ConnectionManager {
                 url: url.to_owned(),
+                sqlite,
             })
             .map_err(|e| anyhow::anyhow!("cannot build the connection pool: {e}"))?;
         let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(pool_size as usize));
@@ -255,7 +310,7 @@ impl Db {
     /// Runs a short read — a lookup by key, one page of rows — and returns its result.
     ///
     /// On SQLite, when a pooled connection is free at once, the read runs right here on the
-    /// calling (async worker) thread: a read of an indexed row from a memory-mapped file in WAL
+    /// calling (async worker) thread: a read of an indexed row (from the page cache) in WAL
     /// mode takes microseconds and never waits for a writer, so it is cheaper than the two
     /// thread hand-offs of [`Db::run`], which were most of the cost of a notice page. When no
     /// connection is free, and always on PostgreSQL (where every statement is a network round
@@ -427,18 +482,26 @@ mod tests {
     }
 
     #[test]
-    fn sqlite_connections_map_the_whole_file() {
-        // SQLite clamps the pragma to its compile-time maximum (2 GiB by default), so this
-        // fails if .cargo/config.toml loses SQLITE_MAX_MMAP_SIZE.
+    fn sqlite_connections_map_as_much_as_configured_up_to_the_ceiling() {
+        // SQLite clamps the pragma to its compile-time maximum (2 GiB by default), so the
+        // ceiling fails if .cargo/config.toml loses SQLITE_MAX_MMAP_SIZE.
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite://{}/m.db", dir.path().display());
-        let db = Db::connect(&url, 1, Duration::from_secs(5)).expect("connect");
-        let mut conn = db.get().expect("conn");
-        let size = diesel::sql_query("PRAGMA mmap_size")
-            .get_result::<MmapSize>(&mut *conn)
-            .expect("mmap_size")
-            .mmap_size;
-        assert_eq!(size, SQLITE_MMAP_BYTES);
+        for (mib, bytes) in [
+            (SQLITE_MAX_MMAP_MIB, 1_i64 << 36),
+            (SQLITE_MAX_MMAP_MIB + 1, 1 << 36),
+            (3, 3 << 20),
+            (0, 0),
+        ] {
+            let options = SqliteOptions::with_mmap_mib(mib);
+            let db = Db::connect_with(&url, 1, Duration::from_secs(5), options).expect("connect");
+            let mut conn = db.get().expect("conn");
+            let size = diesel::sql_query("PRAGMA mmap_size")
+                .get_result::<MmapSize>(&mut *conn)
+                .expect("mmap_size")
+                .mmap_size;
+            assert_eq!(size, bytes, "{mib} MiB");
+        }
     }
 
     #[test]
