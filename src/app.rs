@@ -50,6 +50,8 @@ pub struct AppState {
     /// [`crate::public::project_pages::page_format`]); a stored page of another format is
     /// built again.
     pub project_page_format: Arc<str>,
+    /// Stores the project pages built on request, in batches, off the request's path.
+    pub project_page_writer: Arc<crate::public::page_writer::PageWriter>,
 }
 
 impl AppState {
@@ -92,6 +94,8 @@ impl AppState {
             hex::encode(rand::random::<[u8; 4]>())
         );
         let project_page_format = crate::public::project_pages::page_format(&rules).into();
+        let project_page_writer = crate::public::page_writer::PageWriter::start(db.clone())
+            .map_err(|e| anyhow::anyhow!("cannot start the project page writer: {e}"))?;
         Ok(AppState {
             db,
             clock,
@@ -104,6 +108,7 @@ impl AppState {
             pdf_cache: Arc::new(PdfCache::default()),
             pages: Arc::default(),
             project_page_format,
+            project_page_writer: Arc::new(project_page_writer),
         })
     }
 

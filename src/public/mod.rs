@@ -26,6 +26,7 @@ pub mod home;
 pub mod http_cache;
 pub mod notices;
 pub mod page_cache;
+pub mod page_writer;
 pub mod project_pages;
 pub mod projects;
 pub mod queries;

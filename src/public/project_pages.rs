@@ -12,14 +12,17 @@
 //! - `fresh_until`, the next bid deadline the page mentions, has not passed (the page says
 //!   something else about the sealed bids afterwards).
 //!
-//! A page that is not current is built on its request ([`build_and_store`]) and by the
+//! A page that is not current is built on its request ([`build`]; the request answers at once
+//! and hands the page to the [`super::page_writer`], which stores pages in batches) and by the
 //! `build_project_pages` job ([`build_due`]). The version is read *before* the data, and the
 //! page is stored only if the version is still the same, so a change that commits while a page
 //! is built leaves that page due instead of storing it stale.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use actix_web::web::Bytes;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -42,8 +45,8 @@ pub const JOB_TIME_BUDGET: Duration = Duration::from_secs(45);
 pub struct StoredPage {
     /// Its strong entity tag ([`crate::public::http_cache::etag_of`] of the body).
     pub etag: String,
-    /// The HTML, UTF-8 (stored and served as bytes).
-    pub body: Vec<u8>,
+    /// The HTML, UTF-8 (stored and served as bytes; cheap to clone).
+    pub body: Bytes,
 }
 
 /// The format of the pages this build makes: the SHA-256 (first 16 hex digits) of the page's
@@ -95,7 +98,10 @@ pub fn current(
             let current = built_version == version
                 && stored_format == format
                 && fresh_until.is_none_or(|until| until > now);
-            current.then_some(StoredPage { etag, body })
+            current.then_some(StoredPage {
+                etag,
+                body: Bytes::from(body),
+            })
         },
     ))
 }
@@ -109,105 +115,123 @@ pub fn version(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<i64>> {
         .optional()
 }
 
-/// What a page was built from.
+/// What a page was built from: enough to store it later, and only if it is still true.
 #[derive(Debug, Clone)]
-pub struct Built<'a> {
+pub struct Built {
+    /// The project.
+    pub project_id: i64,
     /// The version read before the data.
     pub version: i64,
     /// The page format.
-    pub format: &'a str,
+    pub format: Arc<str>,
     /// See [`super::projects::render_page`].
     pub fresh_until: Option<NaiveDateTime>,
     /// When it was built.
     pub built_at: NaiveDateTime,
 }
 
-/// Stores `page` as project `id`'s page built at `built.version`, in one transaction, unless
+/// Stores `page` as its project's page built at `built.version`, in one transaction, unless
 /// the version has moved on meanwhile. Returns whether it was stored.
-pub fn store(
-    conn: &mut AnyConnection,
-    id: i64,
-    built: &Built<'_>,
-    page: &StoredPage,
-) -> QueryResult<bool> {
+pub fn store(conn: &mut AnyConnection, built: &Built, page: &StoredPage) -> QueryResult<bool> {
+    write_tx(conn, |conn| store_row(conn, built, page))
+}
+
+/// Stores each of `pages` as [`store`] would, all in one transaction (one commit, and on SQLite
+/// one take of the write lock, for the lot). Returns how many were stored; the others' projects
+/// changed while they were built.
+pub fn store_all(conn: &mut AnyConnection, pages: &[(Built, StoredPage)]) -> QueryResult<usize> {
     write_tx(conn, |conn| {
-        let marked = diesel::update(
-            project_pages::table
-                .filter(project_pages::project_id.eq(id))
-                .filter(project_pages::version.eq(built.version)),
-        )
-        .set((
-            project_pages::built_version.eq(built.version),
-            project_pages::format.eq(built.format),
-            project_pages::fresh_until.eq(built.fresh_until),
-            project_pages::built_at.eq(built.built_at),
-        ))
-        .execute(conn)?;
-        if marked == 0 {
-            return Ok(false);
+        let mut stored = 0;
+        for (built, page) in pages {
+            if store_row(conn, built, page)? {
+                stored += 1;
+            }
         }
-        let replaced = diesel::update(project_page_bodies::table.find(id))
-            .set((
-                project_page_bodies::etag.eq(&page.etag),
-                project_page_bodies::body.eq(page.body.as_slice()),
-            ))
-            .execute(conn)?;
-        if replaced == 0 {
-            diesel::insert_into(project_page_bodies::table)
-                .values((
-                    project_page_bodies::project_id.eq(id),
-                    project_page_bodies::etag.eq(&page.etag),
-                    project_page_bodies::body.eq(page.body.as_slice()),
-                ))
-                .execute(conn)?;
-        }
-        Ok(true)
+        Ok(stored)
     })
 }
 
-/// Builds project `id`'s page and stores it (see [`store`]); returns the page either way.
-/// A failure to store is logged, not returned: the reader still gets the page.
-pub fn build_and_store(
-    conn: &mut AnyConnection,
-    rules: &ProcurementRules,
-    format: &str,
-    now: NaiveDateTime,
-    id: i64,
-) -> AppResult<StoredPage> {
-    Ok(build_and_try_store(conn, rules, format, now, id)?.0)
+/// [`store`] inside the caller's transaction.
+fn store_row(conn: &mut AnyConnection, built: &Built, page: &StoredPage) -> QueryResult<bool> {
+    let id = built.project_id;
+    let marked = diesel::update(
+        project_pages::table
+            .filter(project_pages::project_id.eq(id))
+            .filter(project_pages::version.eq(built.version)),
+    )
+    .set((
+        project_pages::built_version.eq(built.version),
+        project_pages::format.eq(built.format.as_ref()),
+        project_pages::fresh_until.eq(built.fresh_until),
+        project_pages::built_at.eq(built.built_at),
+    ))
+    .execute(conn)?;
+    if marked == 0 {
+        return Ok(false);
+    }
+    let replaced = diesel::update(project_page_bodies::table.find(id))
+        .set((
+            project_page_bodies::etag.eq(&page.etag),
+            project_page_bodies::body.eq(page.body.as_ref()),
+        ))
+        .execute(conn)?;
+    if replaced == 0 {
+        diesel::insert_into(project_page_bodies::table)
+            .values((
+                project_page_bodies::project_id.eq(id),
+                project_page_bodies::etag.eq(&page.etag),
+                project_page_bodies::body.eq(page.body.as_ref()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(true)
 }
 
-/// [`build_and_store`], also saying whether the page was stored.
-fn build_and_try_store(
+/// Builds project `id`'s page as of `now`. The version is read before the data, so the
+/// returned [`Built`] stores the page only if nothing changed meanwhile; it is `None` when
+/// there is no such project (the page is then the 404's business of the caller's render).
+pub fn build(
     conn: &mut AnyConnection,
     rules: &ProcurementRules,
-    format: &str,
+    format: &Arc<str>,
     now: NaiveDateTime,
     id: i64,
-) -> AppResult<(StoredPage, bool)> {
+) -> AppResult<(StoredPage, Option<Built>)> {
     let version = version(conn, id)?;
     let (body, fresh_until) = super::projects::render_page(conn, rules, now, id)?;
     let page = StoredPage {
         etag: http_cache::etag_of(body.as_bytes()),
-        body: body.into_bytes(),
+        body: Bytes::from(body),
     };
-    let Some(version) = version else {
-        return Ok((page, false));
-    };
-    let built = Built {
+    let built = version.map(|version| Built {
+        project_id: id,
         version,
-        format,
+        format: Arc::clone(format),
         fresh_until,
         built_at: now,
+    });
+    Ok((page, built))
+}
+
+/// [`build`] and [`store`]: whether the page was stored (a failure to store is logged).
+fn build_and_try_store(
+    conn: &mut AnyConnection,
+    rules: &ProcurementRules,
+    format: &Arc<str>,
+    now: NaiveDateTime,
+    id: i64,
+) -> AppResult<bool> {
+    let (page, built) = build(conn, rules, format, now, id)?;
+    let Some(built) = built else {
+        return Ok(false);
     };
-    let stored = match store(conn, id, &built, &page) {
-        Ok(stored) => stored,
+    match store(conn, &built, &page) {
+        Ok(stored) => Ok(stored),
         Err(error) => {
             tracing::warn!(project = id, %error, "could not store the project page");
-            false
+            Ok(false)
         }
-    };
-    Ok((page, stored))
+    }
 }
 
 /// Up to `limit` projects whose page is due at `now` for `format`: never built or built from an
@@ -264,7 +288,7 @@ pub struct BuildReport {
 pub fn build_due(
     db: &Db,
     rules: &ProcurementRules,
-    format: &str,
+    format: &Arc<str>,
     now: NaiveDateTime,
     batch: i64,
     budget: Duration,
@@ -288,8 +312,8 @@ pub fn build_due(
             }
             tried.insert(id);
             match build_and_try_store(&mut conn, rules, format, now, id) {
-                Ok((_, true)) => report.built += 1,
-                Ok((_, false)) => report.changed_meanwhile += 1,
+                Ok(true) => report.built += 1,
+                Ok(false) => report.changed_meanwhile += 1,
                 Err(error) => {
                     tracing::warn!(project = id, %error, "could not build the project page");
                     report.failed += 1;

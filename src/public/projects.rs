@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use chrono::NaiveDateTime;
@@ -276,7 +275,8 @@ fn centi(value: i64) -> String {
 }
 
 /// The public timeline of one procurement: the stored page when it is current (see
-/// [`super::project_pages`]), otherwise built now and stored for the next request.
+/// [`super::project_pages`]), otherwise built now, served, and handed to the
+/// [`super::page_writer`] to be stored for the next request.
 #[get("/projects/{id:\\d+}")]
 pub async fn show(
     req: HttpRequest,
@@ -297,10 +297,14 @@ pub async fn show(
         Some(page) => page,
         None => {
             let rules = state.rules.clone();
-            state
+            let (page, built) = state
                 .db
-                .run(move |conn| project_pages::build_and_store(conn, &rules, &format, now, id))
-                .await?
+                .run(move |conn| project_pages::build(conn, &rules, &format, now, id))
+                .await?;
+            if let Some(built) = built {
+                state.project_page_writer.submit(built, page.clone());
+            }
+            page
         }
     };
     Ok(http_cache::respond_tagged(
@@ -308,7 +312,7 @@ pub async fn show(
         http_cache::HTML,
         http_cache::LIST,
         &page.etag,
-        Bytes::from(page.body),
+        page.body,
     ))
 }
 

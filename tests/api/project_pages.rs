@@ -21,11 +21,15 @@ use crate::helpers::{TestApp, spawn_app};
 /// What a stored body is replaced with.
 const MARKER: &str = "<!doctype html><title>stored page</title><p>STORED-PAGE-MARKER</p>";
 
+/// The page as served, once the writer has stored what the request built.
 async fn project_page(app: &TestApp, project_id: i64) -> String {
-    app.get(&format!("/projects/{project_id}"), None)
+    let text = app
+        .get(&format!("/projects/{project_id}"), None)
         .await
         .expect(200)
-        .text
+        .text;
+    app.state.project_page_writer.flush().await;
+    text
 }
 
 /// A change of one name, returning the rows it changed.
@@ -122,6 +126,7 @@ async fn a_page_is_stored_on_first_request_and_served_from_the_store() {
         .await
         .expect(200);
     assert!(reply.text.contains("签订合同"));
+    app.state.project_page_writer.flush().await;
     let (version, built, format, fresh_until) = page_state(&app, project_id);
     assert_eq!(built, version);
     assert_eq!(format, app.state.project_page_format.as_ref());
@@ -408,3 +413,91 @@ async fn the_job_builds_every_due_page_and_only_those() {
     assert!(html.contains("任务重建社会工作服务中心"));
     assert_eq!(project_page(&app, project_id).await, html);
 }
+
+#[tokio::test]
+async fn the_writer_stores_queued_pages_but_never_one_whose_project_changed_meanwhile() {
+    use sixnorms::public::project_pages::build;
+
+    let app = spawn_app().await;
+    load_demo(&app);
+    let ids: Vec<i64> = {
+        let mut conn = app.conn();
+        projects::table
+            .order(projects::id.asc())
+            .select(projects::id)
+            .load(&mut *conn)
+            .expect("projects")
+    };
+    assert!(ids.len() >= 3, "the demo has several projects");
+    let now = app.state.clock.now();
+    // Every page built first, as concurrent requests would, before any is stored.
+    let pages: Vec<_> = {
+        let mut conn = app.conn();
+        ids.iter()
+            .map(|&id| {
+                let (page, built) = build(
+                    &mut conn,
+                    &app.state.rules,
+                    &app.state.project_page_format,
+                    now,
+                    id,
+                )
+                .expect("build");
+                (id, page, built.expect("an existing project"))
+            })
+            .collect()
+    };
+    // The first project changes after its page was built and before the writer gets to it.
+    let changed = ids[0];
+    {
+        let mut conn = app.conn();
+        diesel::update(projects::table.find(changed))
+            .set(projects::summary.eq("构建期间改过的项目概况"))
+            .execute(&mut *conn)
+            .expect("change");
+    }
+    for (_, page, built) in &pages {
+        assert!(
+            app.state
+                .project_page_writer
+                .submit(built.clone(), page.clone())
+        );
+    }
+    // The second page twice: the later copy is the one kept.
+    let (_, page, built) = &pages[1];
+    assert!(
+        app.state
+            .project_page_writer
+            .submit(built.clone(), page.clone())
+    );
+    app.state.project_page_writer.flush().await;
+
+    let (version, built_version, _, _) = page_state(&app, changed);
+    assert_ne!(
+        built_version, version,
+        "the changed project's page is still due"
+    );
+    assert_eq!(
+        stored_body(&app, changed),
+        None,
+        "its stale page was not stored"
+    );
+    for (id, page, _) in &pages[1..] {
+        let (version, built_version, format, _) = page_state(&app, *id);
+        assert_eq!(built_version, version, "project {id}'s page is stored");
+        assert_eq!(format, app.state.project_page_format.as_ref());
+        assert_eq!(
+            stored_body(&app, *id).as_deref().map(str::as_bytes),
+            Some(page.body.as_ref()),
+            "project {id}'s stored body is the page built"
+        );
+    }
+
+    // The next request builds the changed project's page afresh, and that one is stored.
+    let html = project_page(&app, changed).await;
+    assert!(html.contains("构建期间改过的项目概况"));
+    let (version, built_version, _, _) = page_state(&app, changed);
+    assert_eq!(built_version, version);
+    assert_eq!(stored_body(&app, changed).as_deref(), Some(html.as_str()));
+}
+
