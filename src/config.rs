@@ -205,12 +205,19 @@ pub struct MailSettings {
     pub batch_size: i64,
 }
 
+/// The values `jobs.time_budget_ms` may take: from a tenth of a second to an hour.
+pub const JOB_TIME_BUDGET_MS_RANGE: std::ops::RangeInclusive<u64> = 100..=3_600_000;
+
 /// `[jobs]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JobsSettings {
     /// Start the scheduler with the server.
     pub enabled: bool,
+    /// How long one run of a job that works through a backlog (`render_notice_pdfs`,
+    /// `build_project_pages`) keeps at it before it leaves the rest to its next run, in
+    /// milliseconds ([`JOB_TIME_BUDGET_MS_RANGE`]).
+    pub time_budget_ms: u64,
     /// Job name → six-field cron string (blank disables).
     pub schedules: BTreeMap<String, String>,
 }
@@ -426,6 +433,16 @@ impl Settings {
             ));
         }
         self.validate_evaluation()?;
+        if !JOB_TIME_BUDGET_MS_RANGE.contains(&self.jobs.time_budget_ms) {
+            return Err(ConfigError::new(
+                "jobs.time_budget_ms",
+                format!(
+                    "must be between {} and {}",
+                    JOB_TIME_BUDGET_MS_RANGE.start(),
+                    JOB_TIME_BUDGET_MS_RANGE.end()
+                ),
+            ));
+        }
         for (name, schedule) in &self.jobs.schedules {
             let key = format!("jobs.schedules.{name}");
             if !crate::jobs::is_known_job(name) {
@@ -550,6 +567,15 @@ mod tests {
             .key,
             "database.sqlite_mmap_mib"
         );
+        assert!(with("jobs.time_budget_ms", 100).is_ok());
+        assert!(with("jobs.time_budget_ms", 3_600_000).is_ok());
+        for outside in [0, 99, 3_600_001] {
+            assert_eq!(
+                with("jobs.time_budget_ms", outside).unwrap_err().key,
+                "jobs.time_budget_ms",
+                "{outside}"
+            );
+        }
         assert_eq!(
             with("jobs.schedules.send_email", "* * * * *")
                 .unwrap_err()

@@ -37,10 +37,6 @@ use crate::storage::{Storage, sha256_hex};
 /// Notices the job loads per query.
 pub const PENDING_BATCH: i64 = 100;
 
-/// How long one run of the job keeps rendering before it leaves the rest to the next run
-/// (the job is scheduled every minute; this keeps runs from overlapping).
-pub const JOB_TIME_BUDGET: Duration = Duration::from_secs(45);
-
 /// Bytes of PDFs the in-memory cache holds at most (about a thousand one-page notices).
 pub const CACHE_MAX_BYTES: usize = 48 * 1024 * 1024;
 
@@ -289,13 +285,14 @@ pub fn render_pending_blocking(
 }
 
 /// The `render_notice_pdfs` job: [`render_pending_blocking`] on the blocking pool with
-/// [`PENDING_BATCH`] and [`JOB_TIME_BUDGET`].
+/// [`PENDING_BATCH`] and the configured `jobs.time_budget_ms`.
 pub async fn render_pending(state: &AppState) -> AppResult<serde_json::Value> {
     let db = state.db.clone();
     let storage = Storage::new(&state.settings.storage.dir);
     let renderer = state.pdf.clone();
+    let budget = Duration::from_millis(state.settings.jobs.time_budget_ms);
     let report = tokio::task::spawn_blocking(move || {
-        render_pending_blocking(&db, &storage, &renderer, PENDING_BATCH, JOB_TIME_BUDGET)
+        render_pending_blocking(&db, &storage, &renderer, PENDING_BATCH, budget)
     })
     .await
     .map_err(|e| AppError::internal(anyhow::anyhow!("PDF rendering task failed: {e}")))??;

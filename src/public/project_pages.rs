@@ -37,9 +37,6 @@ use crate::procurement::rules::ProcurementRules;
 /// Pages the job asks for at a time.
 pub const BUILD_BATCH: i64 = 200;
 
-/// How long one run of the job builds before it leaves the rest to the next run.
-pub const JOB_TIME_BUDGET: Duration = Duration::from_secs(45);
-
 /// A page ready to serve.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPage {
@@ -323,14 +320,16 @@ pub fn build_due(
     }
 }
 
-/// The `build_project_pages` job: [`build_due`] on the blocking pool with the job's budget.
+/// The `build_project_pages` job: [`build_due`] on the blocking pool with the configured
+/// `jobs.time_budget_ms`.
 pub async fn run_job(state: &crate::app::AppState) -> AppResult<serde_json::Value> {
     let db = state.db.clone();
     let rules = state.rules.clone();
     let format = state.project_page_format.clone();
     let now = state.clock.now();
+    let budget = Duration::from_millis(state.settings.jobs.time_budget_ms);
     let report = tokio::task::spawn_blocking(move || {
-        build_due(&db, &rules, &format, now, BUILD_BATCH, JOB_TIME_BUDGET)
+        build_due(&db, &rules, &format, now, BUILD_BATCH, budget)
     })
     .await
     .map_err(|e| AppError::internal(anyhow::anyhow!("page building task failed: {e}")))??;

@@ -237,6 +237,10 @@ pub fn test_settings(database_url: &str, dir: &std::path::Path) -> Figment {
         .merge(Serialized::default("database.pool_size", 4))
         .merge(Serialized::default("clock.manual", true))
         .merge(Serialized::default("jobs.enabled", false))
+        // A debug build renders and builds many times slower than the release server the
+        // default budget is set for; tests that run a backlog job expect one run to finish the
+        // demo's backlog.
+        .merge(Serialized::default("jobs.time_budget_ms", 600_000))
         .merge(Serialized::default("server.workers", 2))
         .merge(Serialized::default("server.shutdown_timeout_secs", 1))
         .merge(Serialized::default(

@@ -501,3 +501,39 @@ async fn the_writer_stores_queued_pages_but_never_one_whose_project_changed_mean
     assert_eq!(stored_body(&app, changed).as_deref(), Some(html.as_str()));
 }
 
+#[tokio::test]
+async fn a_run_of_the_job_stops_when_its_time_budget_is_spent() {
+    use sixnorms::public::project_pages::{BUILD_BATCH, build_due};
+
+    let app = spawn_app().await;
+    load_demo(&app);
+    let due = due_count(&app);
+    assert!(due > 0);
+    let now = app.state.clock.now();
+    let format = app.state.project_page_format.clone();
+    let spent = build_due(
+        &app.state.db,
+        &app.state.rules,
+        &format,
+        now,
+        BUILD_BATCH,
+        std::time::Duration::ZERO,
+    )
+    .expect("run");
+    assert_eq!(spent.built, 0, "{spent:?}");
+    assert!(spent.more_due, "the pages left are said to be due");
+    assert_eq!(due_count(&app), due);
+
+    let whole = build_due(
+        &app.state.db,
+        &app.state.rules,
+        &format,
+        now,
+        BUILD_BATCH,
+        std::time::Duration::from_secs(600),
+    )
+    .expect("run");
+    assert_eq!(whole.built, due as u64, "{whole:?}");
+    assert!(!whole.more_due);
+    assert_eq!(due_count(&app), 0);
+}
