@@ -259,24 +259,29 @@ pub fn open_if_absent(
 
 /// Opens every evaluation that is due on `now`'s Shanghai date for every active contract
 /// (mid-term from the midpoint of the service period, final from its last day), each exactly
-/// once. One transaction per contract. Returns how many were opened.
+/// once. [`crate::jobs::TX_BATCH`] contracts per transaction. Returns how many were opened.
 pub fn open_due(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResult<usize> {
     let today = shanghai_date(now);
     let actor = Actor::system("job:create_evaluations", now);
+    let due: Vec<(model::ContractLite, Vec<EvaluationKind>)> = model::active_started(conn, today)?
+        .into_iter()
+        .filter_map(|contract| {
+            let kinds: Vec<EvaluationKind> = EvaluationKind::ALL
+                .into_iter()
+                .filter(|k| today >= k.due_on(contract.service_start, contract.service_end))
+                .collect();
+            (!kinds.is_empty()).then_some((contract, kinds))
+        })
+        .collect();
     let mut opened = 0;
-    for contract in model::active_started(conn, today)? {
-        let due: Vec<EvaluationKind> = EvaluationKind::ALL
-            .into_iter()
-            .filter(|k| today >= k.due_on(contract.service_start, contract.service_end))
-            .collect();
-        if due.is_empty() {
-            continue;
-        }
+    for batch in due.chunks(crate::jobs::TX_BATCH) {
         opened += write_tx(conn, |conn| {
             let mut n = 0;
-            for kind in &due {
-                if open_if_absent(conn, &actor, &contract, *kind)?.is_some() {
-                    n += 1;
+            for (contract, kinds) in batch {
+                for kind in kinds {
+                    if open_if_absent(conn, &actor, contract, *kind)?.is_some() {
+                        n += 1;
+                    }
                 }
             }
             Ok::<_, AppError>(n)

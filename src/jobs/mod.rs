@@ -17,6 +17,12 @@ use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 pub use runs::{JobRun, Trigger};
 
+/// Items (contracts, evaluations to open) a job handles in one transaction. One transaction
+/// per item made a run over 100,000 contracts spend most of its time committing; one for
+/// everything would hold the write lock for the whole run. A failure rolls back its batch
+/// only, and every job is idempotent, so the next run takes it up again.
+pub const TX_BATCH: usize = 500;
+
 /// Every job this build knows, in display order.
 pub const JOB_NAMES: &[&str] = &[
     "send_email",

@@ -9,10 +9,13 @@
 //! `contractor` user of the organization, "the officers" every active `officer` of the
 //! purchaser.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::outbox::{NewEmail, enqueue};
+use super::outbox::{NewEmail, enqueue, is_queued};
 use super::preferences::{Kind, wants};
 use super::templates::{self as t, Email};
 use crate::clock::shanghai_date;
@@ -83,6 +86,23 @@ fn send<E: Email>(
     email: &E,
 ) -> AppResult<bool> {
     if !wants(conn, to.id, kind)? {
+        return Ok(false);
+    }
+    queue(conn, now, outbox_kind, key, to, email)
+}
+
+/// [`send`] to a recipient known to want the email: renders and queues it unless the key was
+/// queued before. A job that runs again finds most keys queued already, so the key is looked
+/// up before the email is rendered.
+fn queue<E: Email>(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    outbox_kind: &str,
+    key: &str,
+    to: &Recipient,
+    email: &E,
+) -> AppResult<bool> {
+    if is_queued(conn, key)? {
         return Ok(false);
     }
     let rendered = email.render().map_err(AppError::internal)?;
@@ -681,37 +701,78 @@ pub fn report_returned(
     Ok(())
 }
 
-/// The report of `period` (`YYYY-MM`) is missing: the contractor. Key
-/// `report_missing:{contract}:{period}:{user}`. Returns how many were queued.
-pub fn report_missing(
-    conn: &mut AnyConnection,
+/// A contract whose service report of a month is missing, as its reminder names it.
+#[derive(Debug, Clone, Copy)]
+pub struct MissingReport<'a> {
+    /// The contract.
+    pub contract_id: i64,
+    /// Its number.
+    pub number: &'a str,
+    /// Its subject.
+    pub subject: &'a str,
+    /// Its contractor.
+    pub contractor_id: i64,
+}
+
+/// The reports of `period` (`YYYY-MM`) are missing: each contract's contractor, in one job
+/// run. Key `report_missing:{contract}:{period}:{user}`. The run reaches thousands of
+/// contracts of far fewer contractors, so each contractor's users (those who want the
+/// reminder) are looked up once for the run.
+#[derive(Debug)]
+pub struct ReportReminders<'p> {
     now: NaiveDateTime,
-    contract_id: i64,
-    period: &str,
-) -> AppResult<i64> {
-    let (number, subject, _, contractor_id, _, _, _, _) = contract_bits(conn, contract_id)?;
-    let mut queued = 0;
-    for to in contractor_users(conn, contractor_id)? {
-        let email = t::ReportMissing {
-            name: to.name.clone(),
-            contract_number: number.clone(),
-            subject: subject.clone(),
-            period: period.to_owned(),
-        };
-        let key = format!("report_missing:{contract_id}:{period}:{}", to.id);
-        if send(
-            conn,
+    period: &'p str,
+    recipients: HashMap<i64, Vec<Recipient>>,
+}
+
+impl<'p> ReportReminders<'p> {
+    /// Reminders of `period`, queued at `now`.
+    pub fn new(now: NaiveDateTime, period: &'p str) -> ReportReminders<'p> {
+        ReportReminders {
             now,
-            Kind::ReportMissing,
-            t::ReportMissing::NAME,
-            &key,
-            &to,
-            &email,
-        )? {
-            queued += 1;
+            period,
+            recipients: HashMap::new(),
         }
     }
-    Ok(queued)
+
+    /// Queues `missing`'s reminder to each user of its contractor who wants it; returns how
+    /// many were queued (none for a user reminded of this contract and month before).
+    pub fn remind(
+        &mut self,
+        conn: &mut AnyConnection,
+        missing: &MissingReport<'_>,
+    ) -> AppResult<i64> {
+        let recipients = match self.recipients.entry(missing.contractor_id) {
+            Entry::Occupied(found) => found.into_mut(),
+            Entry::Vacant(slot) => {
+                let mut users = contractor_users(conn, missing.contractor_id)?;
+                let mut willing = Vec::with_capacity(users.len());
+                for to in users.drain(..) {
+                    if wants(conn, to.id, Kind::ReportMissing)? {
+                        willing.push(to);
+                    }
+                }
+                slot.insert(willing)
+            }
+        };
+        let mut queued = 0;
+        for to in recipients.iter() {
+            let email = t::ReportMissing {
+                name: to.name.clone(),
+                contract_number: missing.number.to_owned(),
+                subject: missing.subject.to_owned(),
+                period: self.period.to_owned(),
+            };
+            let key = format!(
+                "report_missing:{}:{}:{}",
+                missing.contract_id, self.period, to.id
+            );
+            if queue(conn, self.now, t::ReportMissing::NAME, &key, to, &email)? {
+                queued += 1;
+            }
+        }
+        Ok(queued)
+    }
 }
 
 // ------------------------------------------------------------------------- evaluations

@@ -37,6 +37,14 @@ pub struct NewEmail<'a> {
     pub body_html: Option<&'a str>,
 }
 
+/// Whether a message was ever queued under `key` (in any status).
+pub fn is_queued(conn: &mut AnyConnection, key: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        outbox::table.filter(outbox::dedup_key.eq(key)),
+    ))
+    .get_result(conn)
+}
+
 /// Queues a message inside the caller's transaction, due at once.
 ///
 /// Returns the new row's id, or `Ok(None)` when a row with the same `dedup_key` already exists
@@ -49,15 +57,10 @@ pub fn enqueue(
     now: NaiveDateTime,
     email: &NewEmail<'_>,
 ) -> QueryResult<Option<i64>> {
-    if let Some(key) = email.dedup_key {
-        let existing = outbox::table
-            .filter(outbox::dedup_key.eq(key))
-            .select(outbox::id)
-            .first::<i64>(conn)
-            .optional()?;
-        if existing.is_some() {
-            return Ok(None);
-        }
+    if let Some(key) = email.dedup_key
+        && is_queued(conn, key)?
+    {
+        return Ok(None);
     }
     let inserted = write_tx(conn, |conn| {
         diesel::insert_into(outbox::table)

@@ -119,6 +119,21 @@ pub fn report_for_period(
         .optional()
 }
 
+/// The contracts that have a report of `period` (`YYYY-MM`) in one of `statuses`.
+pub fn contracts_reported(
+    conn: &mut AnyConnection,
+    period: &str,
+    statuses: &[&str],
+) -> QueryResult<std::collections::HashSet<i64>> {
+    Ok(service_reports::table
+        .filter(service_reports::period.eq(period))
+        .filter(service_reports::status.eq_any(statuses))
+        .select(service_reports::contract_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// The reports of a contract, by month; only those with `status` when given.
 pub fn reports(
     conn: &mut AnyConnection,

@@ -11,7 +11,8 @@ use super::model::{self, REPORT_ACCEPTED, REPORT_SUBMITTED};
 use super::service::{month_start, period_of};
 use crate::app::AppState;
 use crate::db::{AnyConnection, write_tx};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::notify::events::{MissingReport, ReportReminders};
 
 /// Queues a reminder to each contractor whose last month's report is missing; returns
 /// `{"queued": n, "period": "YYYY-MM", "contracts": k}` (k contracts missing the report).
@@ -38,20 +39,32 @@ fn remind(
 ) -> AppResult<serde_json::Value> {
     let (start, end) = last_month(today);
     let period = period_of(start);
+    let reported = model::contracts_reported(conn, &period, &[REPORT_SUBMITTED, REPORT_ACCEPTED])?;
+    let missing: Vec<crate::contracts::model::ContractRow> =
+        model::active_contracts_overlapping(conn, start, end)?
+            .into_iter()
+            .filter(|contract| !reported.contains(&contract.id))
+            .collect();
+    let mut reminders = ReportReminders::new(now, &period);
     let mut queued = 0_i64;
-    let mut missing = 0_i64;
-    for contract in model::active_contracts_overlapping(conn, start, end)? {
-        let reported = model::report_for_period(conn, contract.id, &period)?
-            .is_some_and(|r| r.status == REPORT_SUBMITTED || r.status == REPORT_ACCEPTED);
-        if reported {
-            continue;
-        }
-        missing += 1;
+    for batch in missing.chunks(crate::jobs::TX_BATCH) {
         queued += write_tx(conn, |conn| {
-            crate::notify::events::report_missing(conn, now, contract.id, &period)
+            let mut queued = 0;
+            for contract in batch {
+                queued += reminders.remind(
+                    conn,
+                    &MissingReport {
+                        contract_id: contract.id,
+                        number: &contract.number,
+                        subject: &contract.subject,
+                        contractor_id: contract.contractor_id,
+                    },
+                )?;
+            }
+            Ok::<_, AppError>(queued)
         })?;
     }
-    Ok(json!({ "queued": queued, "period": period, "contracts": missing }))
+    Ok(json!({ "queued": queued, "period": period, "contracts": missing.len() }))
 }
 
 #[cfg(test)]
