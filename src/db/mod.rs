@@ -472,6 +472,12 @@ mod tests {
                 "{wanted} missing from {options:?}"
             );
         }
+        // libsqlite3-sys turns it on; it puts every connection's page cache under one global
+        // mutex, which two worker threads reading at once spent a tenth of a notice page on.
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "ENABLE_MEMORY_MANAGEMENT is on: {options:?}"
+        );
     }
 
     /// The one value of a `PRAGMA` that answers with a number.
