@@ -174,11 +174,15 @@ pub fn establish_with(url: &str, sqlite: SqliteOptions) -> ConnectionResult<AnyC
                 })?;
             }
             let mut conn = SqliteConnection::establish(path)?;
+            // The busy timeout comes first: switching to WAL takes a lock, and so does the
+            // recovery the first reader of a WAL file without its `-shm` runs, so a pool
+            // opening several connections at once (or another process opening the file)
+            // would otherwise fail at once with "database is locked" instead of waiting.
             // Each connection keeps 8 MB of pages and maps as much of the file as configured
             // (see [`SqliteOptions::mmap_bytes`]).
             conn.batch_execute(&format!(
-                "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
-                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+                 PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                  PRAGMA mmap_size = {}; PRAGMA cache_size = -8000;",
                 sqlite.mmap_bytes
             ))
@@ -478,6 +482,44 @@ mod tests {
             !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
             "ENABLE_MEMORY_MANAGEMENT is on: {options:?}"
         );
+    }
+
+    #[test]
+    fn a_new_sqlite_connection_waits_for_a_lock_held_elsewhere_instead_of_failing() {
+        // A rollback-journal file whose exclusive lock is held: the new connection's switch to
+        // WAL has to wait for it (before, it failed at once with "database is locked").
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("w.db");
+        let mut holder =
+            SqliteConnection::establish(&path.display().to_string()).expect("open holder");
+        holder
+            .batch_execute("CREATE TABLE t (x INTEGER); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);")
+            .expect("lock");
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            holder.batch_execute("COMMIT").expect("commit");
+        });
+        let started = std::time::Instant::now();
+        let opened = establish(&format!("sqlite://{}", path.display()));
+        release.join().expect("holder thread");
+        let mut conn = opened.expect("the new connection waits for the lock");
+        assert!(
+            started.elapsed() >= Duration::from_millis(250),
+            "{:?}",
+            started.elapsed()
+        );
+        let mode = diesel::sql_query("PRAGMA journal_mode")
+            .get_result::<JournalMode>(&mut conn)
+            .expect("journal_mode")
+            .journal_mode;
+        assert_eq!(mode, "wal");
+    }
+
+    /// `PRAGMA journal_mode`'s answer.
+    #[derive(QueryableByName)]
+    struct JournalMode {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        journal_mode: String,
     }
 
     /// The one value of a `PRAGMA` that answers with a number.
