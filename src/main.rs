@@ -99,7 +99,10 @@ enum JobCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let huge_pages = sixnorms::memory::disable_transparent_huge_pages();
+    // Logs go to standard error: standard output is the commands' answer (`job run` prints
+    // its run record as JSON for scripts to read).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )

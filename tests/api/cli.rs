@@ -100,6 +100,26 @@ async fn job_run_prints_the_run_record() {
     let run: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(run["outcome"], "ok");
     assert_eq!(run["trigger_kind"], "cli");
+    // With the job's log lines on, standard output is still the record alone: logs go to
+    // standard error.
+    let mut chatty = sixnorms(&app.state.settings.database.url);
+    chatty
+        .env("RUST_LOG", "info")
+        .args(["job", "run", "purge_expired_sessions"]);
+    let output = chatty.output().expect("run");
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("job started"),
+        "no log lines on stderr: {stderr}"
+    );
+    let run: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not the run record alone ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    });
+    assert_eq!(run["outcome"], "ok");
     let mut unknown = sixnorms(&app.state.settings.database.url);
     unknown.args(["job", "run", "nope"]);
     assert!(!unknown.output().expect("run").status.success());
