@@ -305,6 +305,7 @@ diesel::table! {
         on_time -> Bool,
         pdf_sha256 -> Nullable<Text>,
         created_by -> Nullable<BigInt>,
+        project_title -> Nullable<Text>,
     }
 }
 

@@ -768,6 +768,7 @@ pub fn generate(
                             notices::published_at
                                 .eq(morning(published_on) + Duration::minutes(notice_id % 600)),
                             notices::on_time.eq(published_on <= due_by),
+                            notices::project_title.eq(&title),
                         ))
                         .execute(conn)?;
                     notice_id += 1;

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::audit::{self, Actor};
 use crate::clock::{shanghai_date, truncate_micros};
-use crate::db::schema::notices;
+use crate::db::schema::{notices, projects};
 use crate::db::{AnyConnection, write_tx};
 
 /// The kinds of notice (DOMAIN §8), stored as their snake_case code.
@@ -153,6 +153,9 @@ pub struct NoticeRow {
     pub pdf_sha256: Option<String>,
     /// The user who published it.
     pub created_by: Option<i64>,
+    /// The title of its project (kept with the notice for the public page; a trigger follows
+    /// a renamed project).
+    pub project_title: Option<String>,
 }
 
 impl NoticeRow {
@@ -194,6 +197,15 @@ pub fn publish(
     let published_at = truncate_micros(actor.at);
     let on_time = is_on_time(published_at, notice.due_by);
     let row = write_tx(conn, |conn| {
+        let project_title = match notice.project_id {
+            Some(project_id) => Some(
+                projects::table
+                    .find(project_id)
+                    .select(projects::title)
+                    .first::<String>(conn)?,
+            ),
+            None => None,
+        };
         let row: NoticeRow = diesel::insert_into(notices::table)
             .values((
                 notices::kind.eq(notice.kind.as_str()),
@@ -206,6 +218,7 @@ pub fn publish(
                 notices::published_at.eq(published_at),
                 notices::on_time.eq(on_time),
                 notices::created_by.eq(notice.created_by),
+                notices::project_title.eq(project_title),
             ))
             .returning(notices::all_columns)
             .get_result(conn)?;

@@ -317,6 +317,10 @@ async fn start(settings: Settings, dir: tempfile::TempDir) -> TestApp {
     let address = format!("http://127.0.0.1:{}", server.1);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // The server closes a connection idle for 5 s (actix-web's keep-alive). A client that
+        // reuses one just as it closes gets a broken request (seen once on a loaded machine),
+        // so pooled connections are dropped well before that.
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
         .build()
         .expect("client");
     let mut app = TestApp {

@@ -462,6 +462,196 @@ async fn a_notice_page_shows_its_facts_body_and_pdf() {
     }
 }
 
+#[tokio::test]
+async fn a_notice_page_names_its_project_and_follows_a_renamed_project() {
+    let app = spawn_app().await;
+    load_demo(&app);
+    // Every demo notice of a project carries that project's title (the page reads it from the
+    // notice row, not from `projects`).
+    let (project_id, notice_ids) = {
+        let mut conn = app.conn();
+        let stale: i64 = notices::table
+            .inner_join(projects::table.on(projects::id.nullable().eq(notices::project_id)))
+            .filter(
+                notices::project_title
+                    .is_null()
+                    .or(notices::project_title.ne(projects::title.nullable())),
+            )
+            .count()
+            .get_result(&mut *conn)
+            .expect("count");
+        assert_eq!(
+            stale, 0,
+            "notices whose project title is missing or differs"
+        );
+        let project_id: i64 = notices::table
+            .filter(notices::project_id.is_not_null())
+            .select(notices::project_id.assume_not_null())
+            .first(&mut *conn)
+            .expect("a notice of a project");
+        let ids: Vec<i64> = notices::table
+            .filter(notices::project_id.eq(project_id))
+            .select(notices::id)
+            .load(&mut *conn)
+            .expect("its notices");
+        (project_id, ids)
+    };
+    assert!(!notice_ids.is_empty());
+    let title: String = {
+        let mut conn = app.conn();
+        projects::table
+            .find(project_id)
+            .select(projects::title)
+            .first(&mut *conn)
+            .expect("title")
+    };
+    let link = format!("<a href=\"/projects/{project_id}\">");
+    let html = page(&app, &format!("/notices/{}", notice_ids[0])).await;
+    assert!(html.contains(&format!("{link}{title}</a>")), "{html}");
+
+    // Renaming the project renames it on every one of its notice pages (a trigger, in the
+    // same statement), escaped; other projects' notices keep their titles.
+    let renamed = format!("更名后的项目{SCRIPT}");
+    let others_before: Vec<Option<String>> = {
+        let mut conn = app.conn();
+        let others = notices::table
+            .filter(notices::project_id.ne(project_id))
+            .order(notices::id)
+            .select(notices::project_title);
+        let before = others.load(&mut *conn).expect("others");
+        diesel::update(projects::table.find(project_id))
+            .set(projects::title.eq(&renamed))
+            .execute(&mut *conn)
+            .expect("rename");
+        assert_eq!(
+            others.load::<Option<String>>(&mut *conn).expect("others"),
+            before
+        );
+        before
+    };
+    assert!(!others_before.is_empty());
+    for id in &notice_ids {
+        let html = page(&app, &format!("/notices/{id}")).await;
+        assert!(
+            html.contains(&format!("{link}更名后的项目{SCRIPT_ESCAPED}</a>")),
+            "notice {id}: {html}"
+        );
+        // The official text keeps the name it was published under; the link follows.
+        assert!(
+            !html.contains(&format!("{link}{title}</a>")),
+            "notice {id} still links {title}"
+        );
+    }
+
+    // A notice published after the rename carries the new title from the start.
+    let (purchaser_id, region_code): (i64, String) = {
+        let mut conn = app.conn();
+        projects::table
+            .find(project_id)
+            .select((projects::purchaser_id, projects::region_code))
+            .first(&mut *conn)
+            .expect("project")
+    };
+    let row = {
+        let mut conn = app.conn();
+        publish(
+            &mut conn,
+            &Actor::system("test", app.state.clock.now()),
+            &NewNotice {
+                kind: NoticeKind::Correction,
+                project_id: Some(project_id),
+                purchaser_id,
+                region_code,
+                title: "更正公告".to_owned(),
+                body_html: "<p>更正</p>".to_owned(),
+                due_by: None,
+                created_by: None,
+            },
+        )
+        .expect("publish")
+    };
+    assert_eq!(row.project_title.as_deref(), Some(renamed.as_str()));
+    let html = page(&app, &format!("/notices/{}", row.id)).await;
+    assert!(
+        html.contains(&format!("{link}更名后的项目{SCRIPT_ESCAPED}</a>")),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn the_project_title_migration_fills_existing_notices_and_leaves_project_pages_built() {
+    use diesel_migrations::MigrationHarness;
+    use sixnorms::db::schema::project_pages;
+    use sixnorms::db::{AnyConnection, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, run_migrations};
+    const VERSION: &str = "20261206001101";
+
+    let app = spawn_app().await;
+    load_demo(&app);
+    let mut conn = app.conn();
+    let notices_of_projects: i64 = notices::table
+        .filter(notices::project_id.is_not_null())
+        .count()
+        .get_result(&mut *conn)
+        .expect("count");
+    assert!(notices_of_projects > 0);
+
+    // Back to the schema before the migration: the column goes with it.
+    loop {
+        let reverted = match &mut *conn {
+            AnyConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS),
+            AnyConnection::Postgresql(c) => c.revert_last_migration(POSTGRES_MIGRATIONS),
+        }
+        .expect("revert");
+        if reverted.to_string() == VERSION {
+            break;
+        }
+    }
+    assert!(
+        diesel::sql_query("SELECT project_title FROM notices")
+            .execute(&mut *conn)
+            .is_err()
+    );
+    let versions = |conn: &mut AnyConnection| -> Vec<(i64, i64)> {
+        project_pages::table
+            .order(project_pages::project_id)
+            .select((project_pages::project_id, project_pages::version))
+            .load(conn)
+            .expect("versions")
+    };
+    let before = versions(&mut conn);
+
+    // Forward again: every notice of a project gets its project's title, and no project
+    // page is marked due by the backfill (the rows it rewrites show nothing new).
+    run_migrations(&mut conn).expect("migrate");
+    let with_title: i64 = notices::table
+        .inner_join(projects::table.on(projects::id.nullable().eq(notices::project_id)))
+        .filter(notices::project_title.eq(projects::title.nullable()))
+        .count()
+        .get_result(&mut *conn)
+        .expect("count");
+    assert_eq!(with_title, notices_of_projects);
+    assert_eq!(versions(&mut conn), before);
+
+    // The trigger that marks pages due is back in place.
+    let (notice_id, project_id): (i64, i64) = notices::table
+        .filter(notices::project_id.is_not_null())
+        .select((notices::id, notices::project_id.assume_not_null()))
+        .first(&mut *conn)
+        .expect("a notice of a project");
+    diesel::update(notices::table.find(notice_id))
+        .set(notices::title.eq("更正后的标题"))
+        .execute(&mut *conn)
+        .expect("update");
+    let after = versions(&mut conn);
+    let version_of = |rows: &[(i64, i64)]| {
+        rows.iter()
+            .find(|(id, _)| *id == project_id)
+            .map(|(_, v)| *v)
+            .expect("page row")
+    };
+    assert_eq!(version_of(&after), version_of(&before) + 1);
+}
+
 fn contract_of_status(app: &TestApp, status: &str) -> (i64, i64, i64, String, i64) {
     let mut conn = app.conn();
     contracts::table
