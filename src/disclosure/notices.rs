@@ -197,15 +197,15 @@ pub fn publish(
     let published_at = truncate_micros(actor.at);
     let on_time = is_on_time(published_at, notice.due_by);
     let row = write_tx(conn, |conn| {
-        let project_title = match notice.project_id {
-            Some(project_id) => Some(
+        let project_title = notice
+            .project_id
+            .map(|id| {
                 projects::table
-                    .find(project_id)
+                    .find(id)
                     .select(projects::title)
-                    .first::<String>(conn)?,
-            ),
-            None => None,
-        };
+                    .first::<String>(conn)
+            })
+            .transpose()?;
         let row: NoticeRow = diesel::insert_into(notices::table)
             .values((
                 notices::kind.eq(notice.kind.as_str()),

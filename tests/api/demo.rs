@@ -426,22 +426,7 @@ async fn scale_data_covers_every_state_consistently_and_tops_up_once() {
     }
 
     // Every generated notice carries its project's title, as a published one does.
-    let untitled: i64 = {
-        use diesel::prelude::*;
-        use sixnorms::db::schema::{notices, projects};
-        let mut conn = app.conn();
-        notices::table
-            .left_join(projects::table.on(projects::id.nullable().eq(notices::project_id)))
-            .filter(notices::project_id.is_not_null())
-            .filter(
-                notices::project_title
-                    .is_null()
-                    .or(notices::project_title.ne(projects::title.nullable())),
-            )
-            .count()
-            .get_result(&mut conn)
-            .expect("count")
-    };
+    let untitled = crate::helpers::notices_without_their_project_title(&mut app.conn());
     assert_eq!(untitled, 0);
 
     // Only eligible purchasers buy: the demo's 公益一类 welfare institution never does.

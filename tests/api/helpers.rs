@@ -488,6 +488,22 @@ pub fn count_rows(conn: &mut AnyConnection, table: &str) -> i64 {
     row.n
 }
 
+/// How many notices of a project do not carry that project's current title in
+/// `notices.project_title` (missing or different).
+pub fn notices_without_their_project_title(conn: &mut AnyConnection) -> i64 {
+    use sixnorms::db::schema::{notices, projects};
+    notices::table
+        .inner_join(projects::table.on(projects::id.nullable().eq(notices::project_id)))
+        .filter(
+            notices::project_title
+                .is_null()
+                .or(notices::project_title.ne(projects::title.nullable())),
+        )
+        .count()
+        .get_result(conn)
+        .expect("count")
+}
+
 /// The `name=value` pairs a response sets (first attribute of each `Set-Cookie`).
 pub fn set_cookies(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
     headers

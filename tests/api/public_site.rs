@@ -14,7 +14,7 @@ use sixnorms::disclosure::notices::{NewNotice, NoticeKind, publish};
 use sixnorms::domain::money::{format_yuan, from_fen};
 
 use crate::factories;
-use crate::helpers::{Reply, TestApp, at, spawn_app};
+use crate::helpers::{Reply, TestApp, at, notices_without_their_project_title, spawn_app};
 
 const SCRIPT: &str = "<script>alert(1)</script>";
 /// How askama escapes [`SCRIPT`] (numeric character references).
@@ -470,18 +470,9 @@ async fn a_notice_page_names_its_project_and_follows_a_renamed_project() {
     // notice row, not from `projects`).
     let (project_id, notice_ids) = {
         let mut conn = app.conn();
-        let stale: i64 = notices::table
-            .inner_join(projects::table.on(projects::id.nullable().eq(notices::project_id)))
-            .filter(
-                notices::project_title
-                    .is_null()
-                    .or(notices::project_title.ne(projects::title.nullable())),
-            )
-            .count()
-            .get_result(&mut *conn)
-            .expect("count");
         assert_eq!(
-            stale, 0,
+            notices_without_their_project_title(&mut conn),
+            0,
             "notices whose project title is missing or differs"
         );
         let project_id: i64 = notices::table
